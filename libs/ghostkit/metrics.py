@@ -1,0 +1,116 @@
+"""Prometheus metrics: one registry per process plus the RPC metrics every daemon exports."""
+
+from __future__ import annotations
+
+import time
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import attrs
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.gc_collector import GCCollector
+from prometheus_client.platform_collector import PlatformCollector
+from prometheus_client.process_collector import ProcessCollector
+
+# RPC latencies span sub-millisecond local calls to multi-second relayed ones.
+RPC_BUCKETS: tuple[float, ...] = (
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+)  # fmt: skip
+
+_registry: CollectorRegistry | None = None
+
+
+def new_registry(*, process_collectors: bool = True) -> CollectorRegistry:
+    """A fresh registry, with process/platform/GC collectors unless told otherwise."""
+    registry = CollectorRegistry(auto_describe=True)
+    if process_collectors:
+        ProcessCollector(registry=registry)
+        PlatformCollector(registry=registry)
+        GCCollector(registry=registry)
+    return registry
+
+
+def get_registry() -> CollectorRegistry:
+    """The process-wide registry (created on first use); the admin server exposes it."""
+    global _registry
+    if _registry is None:
+        _registry = new_registry()
+    return _registry
+
+
+def exposition(registry: CollectorRegistry | None = None) -> tuple[bytes, str]:
+    """(body, content type) of the Prometheus text format for `registry`."""
+    return generate_latest(registry or get_registry()), CONTENT_TYPE_LATEST
+
+
+@attrs.define
+class RpcMetrics:
+    """`ghost_rpc_*` metrics; the RPC layer calls `observe` or wraps a call in `track`."""
+
+    requests: Counter
+    duration: Histogram
+    in_flight: Gauge
+
+    def observe(self, service: str, method: str, code: str, seconds: float) -> None:
+        self.requests.labels(service=service, method=method, code=code).inc()
+        self.duration.labels(service=service, method=method).observe(seconds)
+
+    @contextmanager
+    def track(self, service: str, method: str) -> Iterator[_CallOutcome]:
+        """Count in-flight, time the call; set `outcome.code` (default OK, UNKNOWN on error)."""
+        outcome = _CallOutcome()
+        gauge = self.in_flight.labels(service=service, method=method)
+        gauge.inc()
+        start = time.perf_counter()
+        try:
+            yield outcome
+        except BaseException:
+            if outcome.code == "OK":
+                outcome.code = "UNKNOWN"
+            raise
+        finally:
+            gauge.dec()
+            self.observe(service, method, outcome.code, time.perf_counter() - start)
+
+
+@attrs.define
+class _CallOutcome:
+    code: str = "OK"
+
+
+_rpc: weakref.WeakKeyDictionary[CollectorRegistry, RpcMetrics] = weakref.WeakKeyDictionary()
+
+
+def rpc_metrics(registry: CollectorRegistry | None = None) -> RpcMetrics:
+    """The RPC metrics of `registry` (default: the process registry), created once."""
+    registry = registry or get_registry()
+    found = _rpc.get(registry)
+    if found is not None:
+        return found
+    labels = ("service", "method")
+    metrics = RpcMetrics(
+        requests=Counter(
+            "ghost_rpc_requests",
+            "RPC calls handled, by final status code",
+            (*labels, "code"),
+            registry=registry,
+        ),
+        duration=Histogram(
+            "ghost_rpc_duration_seconds",
+            "RPC call duration",
+            labels,
+            buckets=RPC_BUCKETS,
+            registry=registry,
+        ),
+        in_flight=Gauge("ghost_rpc_in_flight", "RPC calls in progress", labels, registry=registry),
+    )
+    _rpc[registry] = metrics
+    return metrics
