@@ -98,6 +98,15 @@ def _san_entries(names: Iterable[str]) -> list[x509.GeneralName]:
     return out
 
 
+def _covers(cert: x509.Certificate, names: Iterable[str]) -> bool:
+    """True if the certificate already names every requested SAN (else it must be reissued)."""
+    try:
+        present = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return False
+    return all(entry in present for entry in _san_entries(names))
+
+
 def _issue_ca(pair: CertPair) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "GhostNet dev CA")])
@@ -195,7 +204,7 @@ def ensure_dev_certs(
         for is_client, table, suffix in ((False, servers, ""), (True, clients, "-client")):
             pair = CertPair(directory / f"{name}{suffix}.pem", directory / f"{name}{suffix}.key")
             leaf = None if reissue_all else _load_valid(pair)
-            if leaf is None or leaf.issuer != ca_cert.subject:
+            if leaf is None or leaf.issuer != ca_cert.subject or not _covers(leaf, names):
                 issue_leaf(pair, f"{name}{suffix}", names, ca_cert, ca_key, client=is_client)
             table[name] = pair
     return DevCerts(directory=directory, ca=ca, servers=servers, clients=clients)
