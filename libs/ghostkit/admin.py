@@ -14,6 +14,8 @@ MAX_REQUEST_HEAD = 16 * 1024
 MAX_REQUEST_BODY = 64 * 1024
 IDLE_TIMEOUT = 30.0  # keep-alive connections that say nothing for this long are closed
 RECEIVE_CHUNK = 16 * 1024
+LINGER_SECONDS = 1.0
+LINGER_BYTES = 1024 * 1024
 
 log = structlog.get_logger("ghostkit.admin")
 
@@ -81,6 +83,17 @@ async def _send(
     await stream.send_all(out)
 
 
+async def _linger(stream: trio.abc.Stream) -> None:
+    """Half-close, then drop what the peer still sends for a moment: closing with unread input
+    makes the kernel send RST, which can destroy the error reply before the client reads it."""
+    if isinstance(stream, trio.SocketStream):
+        await stream.send_eof()
+    with trio.move_on_after(LINGER_SECONDS):
+        drained = 0
+        while drained < LINGER_BYTES and (chunk := await stream.receive_some(RECEIVE_CHUNK)):
+            drained += len(chunk)
+
+
 async def _next_event(stream: trio.abc.Stream, conn: h11.Connection) -> object:
     while True:
         event = conn.next_event()
@@ -116,6 +129,7 @@ async def _serve_connection(
                             stream, conn, Reply(413, b"request body too large\n"),
                             head=False, close=True,
                         )  # fmt: skip
+                        await _linger(stream)
                         return
                 elif isinstance(ev, h11.EndOfMessage):
                     break
@@ -132,6 +146,7 @@ async def _serve_connection(
                         stream, conn, Reply(status, f"bad request: {exc}\n".encode()),
                         head=False, close=True,
                     )  # fmt: skip
+                    await _linger(stream)
                 except (h11.LocalProtocolError, trio.BrokenResourceError, trio.ClosedResourceError):
                     pass
             return

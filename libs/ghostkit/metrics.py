@@ -9,7 +9,6 @@ from contextlib import contextmanager
 
 import attrs
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
     Gauge,
@@ -24,6 +23,10 @@ from prometheus_client.process_collector import ProcessCollector
 RPC_BUCKETS: tuple[float, ...] = (
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 )  # fmt: skip
+
+# What generate_latest() writes; prometheus_client's CONTENT_TYPE_LATEST names 1.0.0 in newer
+# releases, which only applies with Accept negotiation.
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 _registry: CollectorRegistry | None = None
 
@@ -48,7 +51,7 @@ def get_registry() -> CollectorRegistry:
 
 def exposition(registry: CollectorRegistry | None = None) -> tuple[bytes, str]:
     """(body, content type) of the Prometheus text format for `registry`."""
-    return generate_latest(registry or get_registry()), CONTENT_TYPE_LATEST
+    return generate_latest(registry or get_registry()), CONTENT_TYPE
 
 
 @attrs.define

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import attrs
 import trio
-
 from ghostkit.config import CommonConfig, setting
 from ghostkit.daemon import DaemonContext, run_daemon
 
 
 @attrs.frozen
 class SampleConfig(CommonConfig):
-    drain_seconds: float = setting(0.5, help="time the in-flight job needs to finish", duration=True)
+    drain_seconds: float = setting(
+        0.5, help="time the in-flight job needs to finish", duration=True
+    )
     crash_after_ready: bool = setting(False, help="raise right after declaring ready")
     password: str = setting("", help="a secret that must never be logged", secret=True)
 

@@ -6,7 +6,6 @@ from typing import Literal
 
 import attrs
 import pytest
-
 from ghostkit.config import (
     CommonConfig,
     ConfigError,
