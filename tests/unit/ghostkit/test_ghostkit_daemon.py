@@ -116,4 +116,4 @@ async def test_help_exits_0(tmp_path: Path) -> None:
         async with spawn([SAMPLE, "--help"]) as p:
             assert await p.finish() == 0
             text = " ".join(p.text.split())  # argparse wraps help lines
-            assert "--drain-seconds" in text and "time in-flight work needs to finish" in text
+            assert "--drain-seconds" in text and "time the in-flight job needs to finish" in text
