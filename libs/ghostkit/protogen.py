@@ -21,6 +21,8 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
+from google.protobuf import descriptor_pb2
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROTO_DIR = REPO_ROOT / "proto"
 OUT_DIR = REPO_ROOT / "libs"
@@ -53,28 +55,46 @@ def generate(out_dir: Path, proto_dir: Path = PROTO_DIR) -> list[Path]:
     Also writes an ``__init__.py`` into each generated package directory so setuptools'
     find_packages sees them. Returns the written files, sorted.
     """
-    files = proto_files(proto_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    if files:
-        cmd = [
-            sys.executable,
-            "-m",
-            "grpc_tools.protoc",
-            f"-I{proto_dir}",
-            f"-I{_wkt_include()}",
-            f"--python_out={out_dir}",
-            f"--pyi_out={out_dir}",
-            *(f.as_posix() for f in files),
-        ]
-        proc = subprocess.run(cmd, cwd=proto_dir, capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
-            raise ProtocError(proc.stderr.strip() or f"protoc exited {proc.returncode}")
+    _protoc(proto_dir, [f"--python_out={out_dir}", f"--pyi_out={out_dir}"])
     root = out_dir / PACKAGE
     if root.is_dir():
         for pkg in [root, *(d for d in root.rglob("*") if d.is_dir())]:
             if pkg.name != "__pycache__":
                 (pkg / "__init__.py").write_text(INIT_TEXT)
     return generated_files(out_dir)
+
+
+def _protoc(proto_dir: Path, args: list[str]) -> None:
+    """Run the bundled protoc over every proto under proto_dir (no-op when there are none)."""
+    files = proto_files(proto_dir)
+    if not files:
+        return
+    cmd = [
+        sys.executable,
+        "-m",
+        "grpc_tools.protoc",
+        f"-I{proto_dir}",
+        f"-I{_wkt_include()}",
+        *args,
+        *(f.as_posix() for f in files),
+    ]
+    proc = subprocess.run(cmd, cwd=proto_dir, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise ProtocError(proc.stderr.strip() or f"protoc exited {proc.returncode}")
+
+
+def descriptor_set(proto_dir: Path = PROTO_DIR) -> descriptor_pb2.FileDescriptorSet:
+    """All protos compiled with source info (comments), for contract checks and tooling."""
+    with tempfile.TemporaryDirectory(prefix="protogen-") as tmp:
+        out = Path(tmp) / "descriptors.pb"
+        _protoc(
+            proto_dir,
+            ["--include_source_info", "--include_imports", f"--descriptor_set_out={out}"],
+        )
+        if not out.exists():  # no protos at all
+            return descriptor_pb2.FileDescriptorSet()
+        return descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
 
 
 def generated_files(out_dir: Path) -> list[Path]:
