@@ -1,1 +1,24 @@
+"""zquic: a trio QUIC transport over the aioquic or qh3 sans-IO cores. See docs/zquic.md."""
 
+from . import errors
+from .backend import Backend, get_backend
+from .client import connect
+from .config import FlowConfig
+from .connection import Connection
+from .endpoint import ServerEndpoint, open_server, serve
+from .stream import QuicStream
+from .tls import TLSConfig
+
+__all__ = [
+    "Backend",
+    "Connection",
+    "FlowConfig",
+    "QuicStream",
+    "ServerEndpoint",
+    "TLSConfig",
+    "connect",
+    "errors",
+    "get_backend",
+    "open_server",
+    "serve",
+]

@@ -1,0 +1,469 @@
+"""Connection: one QUIC connection driven from trio (sans-IO core + thin driver).
+
+Driver rules (QUIC-NOTES): one clock (`trio.current_time()` is the core's `now`); one timer
+cancel scope per connection whose deadline follows `get_timer()` after every send; every
+received batch, timer and application write is followed by `datagrams_to_send()`; a closed
+connection keeps being driven until the core reports ConnectionTerminated.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import structlog
+import trio
+from cryptography import x509
+
+from .backend import Backend, FlowWindows
+from .errors import (
+    ConnectionClosed,
+    VersionNegotiationError,
+    ZquicError,
+    classify_close,
+)
+from .ratelimit import RateLimitedLog
+from .stream import QuicStream
+
+if TYPE_CHECKING:
+    from .udp import UdpSocket
+
+log = structlog.get_logger("zquic.connection")
+
+EventListener = Callable[[Any], None]
+
+
+@attrs.define
+class ConnectionStats:
+    datagrams_received: int = 0
+    datagrams_sent: int = 0
+    bytes_received: int = 0
+    bytes_sent: int = 0
+    streams_opened: int = 0
+    streams_accepted: int = 0
+
+
+class Connection:
+    """A QUIC connection. Created by `zquic.connect` (client) or an endpoint (server)."""
+
+    def __init__(
+        self,
+        *,
+        quic: Any,
+        backend: Backend,
+        udp: UdpSocket,
+        is_client: bool,
+        remote_address: Any,
+        windows: FlowWindows,
+        send_buffer: int,
+        on_cid_issued: Callable[[Connection, bytes], None] | None = None,
+        on_cid_retired: Callable[[Connection, bytes], None] | None = None,
+        on_terminated: Callable[[Connection], None] | None = None,
+    ) -> None:
+        self.quic = quic  # the core object, for the documented low-level hook
+        self._quic = quic
+        self._backend = backend
+        self._udp = udp
+        self.is_client = is_client
+        self.remote_address = remote_address
+        self._windows = windows
+        self._send_buffer = send_buffer
+        self._on_cid_issued = on_cid_issued
+        self._on_cid_retired = on_cid_retired
+        self._on_terminated = on_terminated
+
+        self.alpn_protocol: str | None = None
+        self.session_resumed = False
+        self.early_data_accepted = False
+        self.session_ticket: Any = None
+        self.on_session_ticket: Callable[[Any], None] | None = None
+        self.close_reason: ConnectionClosed | None = None
+        self.handshake_complete = trio.Event()
+        self.terminated = trio.Event()
+        self._closing_locally = False
+        self._peer_certificate: x509.Certificate | None = None
+
+        self._streams: dict[int, QuicStream] = {}
+        self._accept_queue: deque[QuicStream] = deque()
+        self._accept_lot = trio.lowlevel.ParkingLot()
+        self._state_lot = trio.lowlevel.ParkingLot()  # handshake done / terminated
+        self._rebind_hook: Callable[[], Awaitable[tuple[str, int]]] | None = None
+        self._progress = trio.lowlevel.ParkingLot()  # writers / stream openers wait here
+        self._max_peer_bidi = -1  # highest peer-initiated bidi stream index seen
+        self._max_peer_uni = -1
+        self._timer_scope: trio.CancelScope | None = None
+        self._event_listener: EventListener | None = None
+        self._pings: dict[int, trio.Event] = {}
+        self._next_ping = 1
+        self._stats = ConnectionStats()
+        self._core_errors = RateLimitedLog(log, "core call failed")
+        self._cids: set[bytes] = set()
+
+    def __repr__(self) -> str:
+        role = "client" if self.is_client else "server"
+        return f"<Connection {role} {self._backend.name} peer={self.remote_address}>"
+
+    # ---- public properties -----------------------------------------------------------------
+    @property
+    def backend_name(self) -> str:
+        return self._backend.name
+
+    @property
+    def peer_certificate(self) -> x509.Certificate | None:
+        return self._peer_certificate
+
+    @property
+    def is_closed(self) -> bool:
+        return self.close_reason is not None or self._closing_locally
+
+    @property
+    def local_address(self) -> tuple[str, int]:
+        return self._udp.local_address
+
+    def stats(self) -> dict[str, Any]:
+        d = attrs.asdict(self._stats)
+        d.update(
+            backend=self._backend.name,
+            open_streams=len(self._streams),
+            closed=self.is_closed,
+        )
+        return d
+
+    # ---- streams ---------------------------------------------------------------------------
+    async def open_stream(self) -> QuicStream:
+        """Open a bidirectional stream; waits (never errors) while the peer's limit is reached."""
+        await trio.lowlevel.checkpoint_if_cancelled()
+        while True:
+            self._raise_if_closed()
+            if self._backend.can_open_bidi(self._quic):
+                break
+            await self._progress.park()
+        # Allocate and register with no await in between (pitfall 7).
+        stream_id = self._quic.get_next_available_stream_id(False)
+        stream = QuicStream(self, stream_id)
+        self._streams[stream_id] = stream
+        self._quic.send_stream_data(stream_id, b"", False)  # creates it in the core now
+        self._stats.streams_opened += 1
+        await trio.lowlevel.cancel_shielded_checkpoint()
+        return stream
+
+    async def accept_stream(self) -> QuicStream:
+        """Wait for the next stream the peer opened."""
+        await trio.lowlevel.checkpoint_if_cancelled()
+        while not self._accept_queue:
+            self._raise_if_closed()
+            await self._accept_lot.park()
+        stream = self._accept_queue.popleft()
+        await trio.lowlevel.cancel_shielded_checkpoint()
+        return stream
+
+    # ---- connection control ----------------------------------------------------------------
+    async def aclose(self, error_code: int = 0, reason: str = "") -> None:
+        """Close gracefully (CONNECTION_CLOSE with an application error code)."""
+        self.close_nowait(error_code, reason)
+        await trio.lowlevel.checkpoint()
+
+    def close_nowait(self, error_code: int = 0, reason: str = "") -> None:
+        if self._closing_locally or self.close_reason is not None:
+            return
+        self._closing_locally = True
+        self._core_call(self._quic.close, error_code=error_code, reason_phrase=reason)
+        self._flush()
+        self._wake_all()
+
+    def request_key_update(self) -> None:
+        """Start a TLS key update (needs a confirmed handshake)."""
+        self._raise_if_closed()
+        self._quic.request_key_update()
+        self._flush()
+
+    async def ping(self) -> float:
+        """Send a PING and wait for its acknowledgement; returns the round-trip seconds.
+        Bound it with `trio.fail_after` (a lost peer is detected by the idle timeout)."""
+        self._raise_if_closed()
+        uid = self._next_ping
+        self._next_ping += 1
+        done = self._pings[uid] = trio.Event()
+        start = trio.current_time()
+        self._quic.send_ping(uid)
+        self._flush()
+        try:
+            await done.wait()  # also set when the connection closes
+            self._raise_if_closed()
+        finally:
+            self._pings.pop(uid, None)
+        return trio.current_time() - start
+
+    async def wait_handshake(self) -> None:
+        """Wait for the handshake; raises the typed close reason if it failed."""
+        while not self.handshake_complete.is_set():
+            if self.close_reason is not None:
+                raise self.close_reason
+            await self._state_lot.park()
+
+    async def rebind(self) -> tuple[str, int]:
+        """Client: move to a new local UDP socket (new port); the connection and its open
+        streams continue (connection migration). Returns the new local address."""
+        if self._rebind_hook is None:
+            raise ZquicError("only client connections can rebind")
+        self._raise_if_closed()
+        return await self._rebind_hook()
+
+    migrate = rebind
+
+    async def wait_closed(self) -> None:
+        await self.terminated.wait()
+
+    # ---- low-level hook (HTTP/3) -----------------------------------------------------------
+    def set_event_listener(self, callback: EventListener | None) -> None:
+        """Route every QUIC event to `callback` instead of the built-in stream dispatch.
+
+        Internal bookkeeping (handshake, connection IDs, termination, pings) still happens.
+        After writing to `conn.quic` directly, call `transmit()`.
+        """
+        self._event_listener = callback
+
+    def transmit(self) -> None:
+        """Flush datagrams the core has queued (after direct writes to `conn.quic`)."""
+        self._flush()
+
+    # ---- internals used by QuicStream --------------------------------------------------------
+    def _raise_if_closed(self) -> None:
+        if self.close_reason is not None:
+            raise self.close_reason
+        if self._closing_locally:
+            raise classify_close(0, None, "closed locally", by_peer=False)
+
+    def _send_backlog(self, stream_id: int) -> int:
+        return self._backend.send_backlog(self._quic, stream_id)
+
+    def _send_data(self, stream_id: int, data: bytes, end_stream: bool) -> None:
+        self._quic.send_stream_data(stream_id, data, end_stream)
+        self._flush()
+
+    def _consume(self, stream_id: int, nbytes: int) -> None:
+        if nbytes <= 0:
+            return
+        w = self._windows
+        self._backend.consumed(self._quic, w, stream_id, nbytes)
+        if self._backend.consumption_flow_control:
+            # Announce new credit once half a window has been read (batches MAX_*_DATA).
+            stream = self._streams.get(stream_id)
+            if stream is not None:
+                stream._unannounced += nbytes
+                if stream._unannounced >= w.stream_window // 2:
+                    stream._unannounced = 0
+                    self._flush()
+            else:
+                self._flush()
+
+    def _core_call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Call the core for an action that may legitimately fail on a finished stream."""
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            self._core_errors.info(error=repr(exc), call=getattr(fn, "__name__", "?"))
+            return None
+
+    def _maybe_forget(self, stream: QuicStream) -> None:
+        if stream._closed or (stream.send_finished and stream.receive_finished):
+            if not stream._recv_buf and stream._closed:
+                self._streams.pop(stream.stream_id, None)
+                self._windows.consumed.pop(stream.stream_id, None)
+
+    def _wake(self) -> None:
+        self._progress.unpark_all()
+
+    def _wake_all(self) -> None:
+        for done in self._pings.values():
+            done.set()
+        self._progress.unpark_all()
+        self._accept_lot.unpark_all()
+        self._state_lot.unpark_all()
+        for s in list(self._streams.values()):
+            s._wake()
+
+    # ---- the driver ------------------------------------------------------------------------
+    def _receive(self, data: bytes, addr: Any, now: float) -> None:
+        """Feed one datagram (no flush: the endpoint calls `_after_receive` per batch)."""
+        self._stats.datagrams_received += 1
+        self._stats.bytes_received += len(data)
+        try:
+            self._quic.receive_datagram(data, addr, now)
+        except Exception as exc:  # a core bug must not kill the endpoint
+            self._core_errors.warning(error=repr(exc), where="receive_datagram")
+
+    def _after_receive(self) -> None:
+        self._process_events()
+        self._flush()
+        self._progress.unpark_all()  # ACKs and MAX_* frames free send budget / stream slots
+
+    def _flush(self) -> None:
+        """datagrams_to_send() -> socket, then move the timer deadline."""
+        quic = self._quic
+        try:
+            datagrams = quic.datagrams_to_send(trio.current_time())
+        except Exception as exc:
+            self._core_errors.warning(error=repr(exc), where="datagrams_to_send")
+            datagrams = []
+        if datagrams:
+            udp = self._udp
+            st = self._stats
+            for data, addr in datagrams:
+                udp.send(data, addr)
+                st.datagrams_sent += 1
+                st.bytes_sent += len(data)
+            if not self._backend.consumption_flow_control:
+                self._progress.unpark_all()  # qh3's backlog counts unsent bytes only
+        self._process_events()
+        self._arm_timer()
+
+    def _arm_timer(self) -> None:
+        scope = self._timer_scope
+        if scope is not None:
+            t = self._quic.get_timer()
+            scope.deadline = math.inf if t is None else t
+
+    async def _run_timer(self) -> None:
+        """Serve the core's timer until the connection terminates."""
+        while not self.terminated.is_set():
+            with trio.CancelScope() as scope:
+                self._timer_scope = scope
+                self._arm_timer()
+                await trio.sleep_forever()
+            self._timer_scope = None
+            if self.terminated.is_set():
+                break
+            now = trio.current_time()
+            t = self._quic.get_timer()
+            if t is not None and t <= now:
+                try:
+                    self._quic.handle_timer(now)
+                except Exception as exc:
+                    self._core_errors.warning(error=repr(exc), where="handle_timer")
+                self._process_events()
+            self._flush()
+
+    def _process_events(self) -> None:
+        ev = self._backend.events
+        listener = self._event_listener
+        quic = self._quic
+        while True:
+            event = quic.next_event()
+            if event is None:
+                break
+            t = type(event)
+            if t is ev.StreamDataReceived and listener is None:
+                self._on_stream_data(event.stream_id, event.data, event.end_stream)
+                continue
+            if t is ev.HandshakeCompleted:
+                self.alpn_protocol = event.alpn_protocol
+                self.session_resumed = event.session_resumed
+                self.early_data_accepted = event.early_data_accepted
+                self._peer_certificate = self._backend.peer_certificate(quic)
+                self.handshake_complete.set()
+                self._state_lot.unpark_all()
+            elif t is ev.ConnectionIdIssued:
+                self._cids.add(event.connection_id)
+                if self._on_cid_issued is not None:
+                    self._on_cid_issued(self, event.connection_id)
+            elif t is ev.ConnectionIdRetired:
+                self._cids.discard(event.connection_id)
+                if self._on_cid_retired is not None:
+                    self._on_cid_retired(self, event.connection_id)
+            elif t is ev.PingAcknowledged:
+                done = self._pings.get(event.uid)
+                if done is not None:
+                    done.set()
+            elif t is ev.ConnectionTerminated:
+                self._on_terminated_event(event)
+            if listener is not None:
+                listener(event)
+                continue
+            if t is ev.StreamReset:
+                s = self._streams.get(event.stream_id)
+                if s is not None:
+                    s._on_reset(event.error_code)
+                else:
+                    self._stream_for_peer(event.stream_id, reset=event.error_code)
+            elif t is ev.StopSendingReceived:
+                s = self._streams.get(event.stream_id)
+                if s is None:
+                    s = self._stream_for_peer(event.stream_id)
+                if s is not None:
+                    s._on_stop_sending(event.error_code)
+                    if not s._send_finished:
+                        s._send_finished = True
+                        self._core_call(quic.reset_stream, event.stream_id, event.error_code)
+
+    def _stream_for_peer(self, stream_id: int, reset: int | None = None) -> QuicStream | None:
+        """Create (and queue for accept) a stream the peer opened, if it is new."""
+        if bool(stream_id & 1) == (not self.is_client) or stream_id & 2:
+            return None  # ours (already forgotten) or unidirectional (unsupported: ignored)
+        index = stream_id >> 2
+        if index <= self._max_peer_bidi:
+            return None  # already accepted and forgotten
+        # Streams below this one were implicitly opened by the peer (RFC 9000 section 3.2).
+        for i in range(self._max_peer_bidi + 1, index + 1):
+            sid = (i << 2) | (stream_id & 3)
+            s = QuicStream(self, sid)
+            self._streams[sid] = s
+            self._accept_queue.append(s)
+            self._stats.streams_accepted += 1
+        self._max_peer_bidi = index
+        self._accept_lot.unpark_all()
+        s = self._streams[stream_id]
+        if reset is not None:
+            s._on_reset(reset)
+        return s
+
+    def _on_stream_data(self, stream_id: int, data: bytes, end_stream: bool) -> None:
+        s = self._streams.get(stream_id)
+        if s is None:
+            s = self._stream_for_peer(stream_id)
+        if s is None:
+            self._consume(stream_id, len(data))  # late data for a forgotten stream
+            return
+        s._on_data(data, end_stream)
+
+    def _on_terminated_event(self, event: Any) -> None:
+        if self.terminated.is_set():
+            return
+        reason = event.reason_phrase or ""
+        idle = "idle" in reason.lower() and not self._closing_locally
+        if (
+            self.close_reason is None
+            and self.is_client
+            and not self.handshake_complete.is_set()
+            and "version" in reason.lower()
+        ):
+            self.close_reason = VersionNegotiationError(event.error_code, None, reason, True)
+        if self.close_reason is None:
+            self.close_reason = classify_close(
+                event.error_code,
+                event.frame_type,
+                reason,
+                by_peer=not self._closing_locally and not idle,
+                idle=idle,
+            )
+        log.debug(
+            "connection terminated",
+            backend=self._backend.name,
+            client=self.is_client,
+            error_code=event.error_code,
+            reason=reason,
+        )
+        self.terminated.set()
+        if self._timer_scope is not None:
+            self._timer_scope.cancel()
+        self._wake_all()
+        if self._on_terminated is not None:
+            self._on_terminated(self)
+
+    def _on_ticket(self, ticket: Any) -> None:
+        self.session_ticket = ticket
+        if self.on_session_ticket is not None:
+            self.on_session_ticket(ticket)

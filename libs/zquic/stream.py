@@ -1,0 +1,213 @@
+"""QuicStream: one bidirectional QUIC stream as a trio HalfCloseableStream.
+
+Backpressure both ways (QUIC-NOTES pitfall 6):
+- send: a writer hands the core at most `send_buffer` bytes beyond what the core still holds
+  for the stream (unsent/unacked) and then parks until the connection makes progress;
+- receive: unread data stays in this object; the receive window is only extended as the
+  application reads it (aioquic: enforced via zquic's window override; qh3: the core's own
+  window, see docs/zquic.md), so a slow reader slows its writer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import trio
+
+from .errors import StreamReset, StreamStopped
+
+if TYPE_CHECKING:
+    from .connection import Connection
+
+DEFAULT_READ = 65536
+
+
+class QuicStream(trio.abc.HalfCloseableStream):
+    def __init__(self, conn: Connection, stream_id: int) -> None:
+        self._conn = conn
+        self.stream_id = stream_id
+        self._recv_buf = bytearray()
+        self._recv_eof = False  # FIN received
+        self._recv_error: StreamReset | None = None  # peer RESET_STREAM
+        self._recv_lot = trio.lowlevel.ParkingLot()
+        self._send_error: StreamStopped | None = None  # peer STOP_SENDING
+        self._send_finished = False  # FIN or RESET queued by us
+        self._send_interrupted = False  # a send_all did not complete
+        self._recv_stopped = False  # STOP_SENDING queued by us
+        self._closed = False
+        self._receiving = False
+        self._sending = False
+        self._unannounced = 0  # bytes read since we last flushed window updates
+
+    def __repr__(self) -> str:
+        return f"<QuicStream id={self.stream_id} conn={self._conn!r}>"
+
+    # ---- events from the connection --------------------------------------------------------
+    def _on_data(self, data: bytes, end_stream: bool) -> None:
+        if self._recv_error is not None or self._recv_stopped:
+            self._conn._consume(self.stream_id, len(data))  # discarded: keep the window moving
+        else:
+            self._recv_buf += data
+        if end_stream:
+            self._recv_eof = True
+        self._recv_lot.unpark_all()
+
+    def _on_reset(self, error_code: int) -> None:
+        if not self._recv_eof or self._recv_buf:
+            self._recv_error = StreamReset(error_code)
+        self._conn._consume(self.stream_id, len(self._recv_buf))
+        self._recv_buf.clear()
+        self._recv_lot.unpark_all()
+
+    def _on_stop_sending(self, error_code: int) -> None:
+        self._send_error = StreamStopped(error_code)
+        self._conn._wake()
+
+    def _wake(self) -> None:
+        self._recv_lot.unpark_all()
+
+    @property
+    def receive_finished(self) -> bool:
+        return self._recv_eof or self._recv_error is not None or self._recv_stopped
+
+    @property
+    def send_finished(self) -> bool:
+        return self._send_finished or self._send_error is not None
+
+    # ---- receiving -------------------------------------------------------------------------
+    async def receive_some(self, max_bytes: int | None = None) -> bytes:
+        """Return up to `max_bytes` (b"" at EOF); raise StreamReset if the peer reset."""
+        if self._receiving:
+            raise trio.BusyResourceError("another task is receiving on this stream")
+        if max_bytes is not None and max_bytes < 1:
+            raise ValueError("max_bytes must be >= 1")
+        self._receiving = True
+        try:
+            await trio.lowlevel.checkpoint_if_cancelled()
+            while True:
+                if self._closed:
+                    raise trio.ClosedResourceError("stream is closed")
+                if self._recv_error is not None:
+                    raise self._recv_error
+                if self._recv_buf:
+                    break
+                if self._recv_eof or self._recv_stopped:
+                    await trio.lowlevel.cancel_shielded_checkpoint()
+                    return b""
+                self._conn._raise_if_closed()
+                await self._recv_lot.park()
+            n = min(len(self._recv_buf), max_bytes or DEFAULT_READ)
+            data = bytes(self._recv_buf[:n])
+            del self._recv_buf[:n]
+            self._conn._consume(self.stream_id, n)
+            await trio.lowlevel.cancel_shielded_checkpoint()
+            return data
+        finally:
+            self._receiving = False
+
+    # ---- sending ---------------------------------------------------------------------------
+    def _check_send(self) -> None:
+        if self._closed:
+            raise trio.ClosedResourceError("stream is closed")
+        if self._send_error is not None:
+            raise self._send_error
+        if self._send_finished:
+            raise trio.ClosedResourceError("send side already closed (EOF sent or reset)")
+        self._conn._raise_if_closed()
+
+    async def send_all(self, data: bytes | bytearray | memoryview) -> None:
+        if self._sending:
+            raise trio.BusyResourceError("another task is sending on this stream")
+        self._sending = True
+        conn = self._conn
+        view = memoryview(data).cast("B")
+        done = False
+        try:
+            await trio.lowlevel.checkpoint_if_cancelled()
+            self._check_send()
+            offset, total = 0, len(view)
+            limit = conn._send_buffer
+            while offset < total:
+                backlog = conn._send_backlog(self.stream_id)
+                if backlog >= limit:
+                    await conn._progress.park()
+                    self._check_send()
+                    continue
+                chunk = bytes(view[offset : offset + limit - backlog])
+                conn._send_data(self.stream_id, chunk, False)
+                offset += len(chunk)
+            done = True
+            await trio.lowlevel.cancel_shielded_checkpoint()
+        finally:
+            if not done:
+                self._send_interrupted = True
+            self._sending = False
+            view.release()
+
+    async def wait_send_all_might_not_block(self) -> None:
+        conn = self._conn
+        await trio.lowlevel.checkpoint_if_cancelled()
+        while not self.send_finished and not conn.is_closed:
+            if conn._send_backlog(self.stream_id) < conn._send_buffer:
+                break
+            await conn._progress.park()
+        await trio.lowlevel.cancel_shielded_checkpoint()
+
+    async def send_eof(self) -> None:
+        """Send FIN (half-close); idempotent."""
+        await trio.lowlevel.checkpoint_if_cancelled()
+        if self._closed:
+            raise trio.ClosedResourceError("stream is closed")
+        if self._sending:
+            raise trio.BusyResourceError("another task is sending on this stream")
+        if not self.send_finished:
+            self._conn._raise_if_closed()
+            self._send_finished = True
+            self._conn._send_data(self.stream_id, b"", True)
+        await trio.lowlevel.cancel_shielded_checkpoint()
+
+    # ---- abort / close ---------------------------------------------------------------------
+    def reset(self, error_code: int = 0) -> None:
+        """Abort both directions now (RESET_STREAM + STOP_SENDING). Synchronous: safe to call
+        from `except trio.Cancelled` handlers; wakes tasks blocked on this stream."""
+        conn = self._conn
+        if not self.send_finished:
+            self._send_finished = True
+            conn._core_call(conn._quic.reset_stream, self.stream_id, error_code)
+        if not self.receive_finished:
+            self._recv_stopped = True
+            conn._core_call(conn._quic.stop_stream, self.stream_id, error_code)
+        conn._consume(self.stream_id, len(self._recv_buf))
+        self._recv_buf.clear()
+        self._recv_lot.unpark_all()
+        conn._flush()
+        conn._wake()
+        conn._maybe_forget(self)
+
+    async def aclose(self) -> None:
+        """Close both directions: FIN if all writes completed (RESET if a write was cut short,
+        so a truncated message is never mistaken for a complete one), STOP_SENDING for unread
+        incoming data."""
+        if self._closed:
+            await trio.lowlevel.checkpoint()
+            return
+        conn = self._conn
+        if not conn.is_closed:
+            if not self.send_finished:
+                if self._send_interrupted:
+                    self._send_finished = True
+                    conn._core_call(conn._quic.reset_stream, self.stream_id, 0)
+                else:
+                    self._send_finished = True
+                    conn._send_data(self.stream_id, b"", True)
+            if not self.receive_finished:
+                self._recv_stopped = True
+                conn._core_call(conn._quic.stop_stream, self.stream_id, 0)
+            conn._flush()
+        conn._consume(self.stream_id, len(self._recv_buf))
+        self._recv_buf.clear()
+        self._closed = True
+        self._recv_lot.unpark_all()
+        conn._wake()
+        conn._maybe_forget(self)
+        await trio.lowlevel.checkpoint()
