@@ -70,9 +70,10 @@ async def _run(
     main_scope = trio.CancelScope()
     outcome: dict[str, Any] = {"code": EXIT_OK}
 
-    async with trio.open_nursery() as root:
-        # The signal receiver is installed before anything else so an early SIGTERM drains too.
-        with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+    # The signal receiver wraps everything, so no signal falls back to the default handlers
+    # (KeyboardInterrupt) while the daemon starts or tears down.
+    with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        async with trio.open_nursery() as root:
             try:
                 admin_port = await root.start(
                     serve_admin, config.admin_host, config.admin_port, readiness, registry
