@@ -19,7 +19,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from ghostkit.certs import ensure_dev_certs
-from ghostkit.config import STATE_DIR_ENV
+from ghostkit.config import ADMIN_PORTS, STATE_DIR_ENV
 
 DEFAULT_STATE_DIR = ".ghostnet"
 READY_TIMEOUT = 60.0
@@ -41,11 +41,11 @@ class DaemonSpec:
 
 # Start order follows this table, adjusted so dependencies always come first.
 DAEMONS: tuple[DaemonSpec, ...] = (
-    DaemonSpec("ghostd", "ghostd_stub", 8181),
-    DaemonSpec("ghostbridge", "ghostbridge", 9091),
-    DaemonSpec("walletd", "walletd_stub", 8180, depends_on=("ghostbridge",)),
-    DaemonSpec("cns", "cns", 8182, depends_on=("ghostbridge", "ghostd")),
-    DaemonSpec("wraith", "wraith", 8444, depends_on=("ghostbridge",)),
+    DaemonSpec("ghostd", "ghostd_stub", ADMIN_PORTS["ghostd"]),
+    DaemonSpec("ghostbridge", "ghostbridge", ADMIN_PORTS["ghostbridge"]),
+    DaemonSpec("walletd", "walletd_stub", ADMIN_PORTS["walletd"], depends_on=("ghostbridge",)),
+    DaemonSpec("cns", "cns", ADMIN_PORTS["cns"], depends_on=("ghostbridge", "ghostd")),
+    DaemonSpec("wraith", "wraith", ADMIN_PORTS["wraith"], depends_on=("ghostbridge",)),
 )
 
 

@@ -27,6 +27,14 @@ T = TypeVar("T")
 ENV_PREFIX = "GHOST_"
 NESTED_SEP = "__"
 STATE_DIR_ENV = "GHOSTNET_STATE_DIR"
+# Default admin ports (docs/operations.md); daemons override `admin_port` with theirs.
+ADMIN_PORTS: dict[str, int] = {
+    "ghostbridge": 9091,
+    "wraith": 8444,
+    "walletd": 8180,
+    "ghostd": 8181,
+    "cns": 8182,
+}
 
 
 class ConfigError(Exception):

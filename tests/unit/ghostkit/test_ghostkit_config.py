@@ -7,6 +7,7 @@ from typing import Literal
 import attrs
 import pytest
 from ghostkit.config import (
+    ADMIN_PORTS,
     CommonConfig,
     ConfigError,
     build_parser,
@@ -247,3 +248,13 @@ def test_parse_duration() -> None:
     for bad in ("", "-1", "1d", "s", True):
         with pytest.raises(ValueError):
             parse_duration(bad)  # type: ignore[arg-type]
+
+
+def test_subclass_overrides_common_default() -> None:
+    @attrs.frozen
+    class Walletd(CommonConfig):
+        admin_port: int = setting(ADMIN_PORTS["walletd"], help="admin HTTP port")
+
+    assert load_config(Walletd, "walletd", [], {}).admin_port == 8180
+    assert load_config(Walletd, "walletd", ["--admin-port", "9"], {}).admin_port == 9
+    assert build_parser(Walletd, "walletd").format_help().count("--admin-port") == 2  # usage+opt
