@@ -220,14 +220,18 @@ async def launch(
                     _say(out, f"starting {spec.name}: {' '.join(cmd[1:])}")
                     # Own session: a terminal Ctrl-C reaches only the launcher, which then sends
                     # exactly one SIGTERM (a second signal would make a daemon skip draining).
-                    proc = await trio.lowlevel.open_process(
-                        cmd,
-                        stdin=subprocess.DEVNULL,
-                        stdout=subprocess.PIPE,
-                        stderr=subprocess.STDOUT,
-                        env=env,
-                        start_new_session=True,
-                    )
+                    try:
+                        proc = await trio.lowlevel.open_process(
+                            cmd,
+                            stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT,
+                            env=env,
+                            start_new_session=True,
+                        )
+                    except OSError as exc:
+                        fail(f"cannot start {spec.name}: {exc}")
+                        return
                     child = _Child(spec, proc)
                     children.append(child)
                     nursery.start_soon(_pump, child, out)
@@ -246,9 +250,20 @@ async def launch(
                     _say(out, f"{spec.name} ready (admin http://{host}:{spec.admin_port})")
                 _say(out, "all daemons ready; Ctrl-C stops them")
 
+            starting = trio.CancelScope()
+            started = trio.Event()
+
+            async def run_start_all() -> None:
+                with starting:
+                    await start_all()
+                started.set()
+
             nursery.start_soon(on_signals)
-            nursery.start_soon(start_all)
+            nursery.start_soon(run_start_all)
             await stop.wait()
+            # Let a spawn in progress finish first, so no child escapes the stop below.
+            starting.cancel()
+            await started.wait()
             await _stop_all(children, stop_grace, out)
             nursery.cancel_scope.cancel()
     _say(out, "stopped" if not failures else "stopped after a failure")

@@ -13,6 +13,7 @@ import argparse
 import enum
 import os
 import re
+import sys
 import tomllib
 import types
 import typing
@@ -396,9 +397,10 @@ def load_config(
     argv: Sequence[str] | None = None,
     env: Mapping[str, str] | None = None,
 ) -> T:
-    """Parse configuration for `daemon` into `cls`. Raises ConfigError; `--help` exits 0."""
+    """Parse configuration for `daemon` into `cls` (argv None: sys.argv[1:], env None:
+    os.environ). Raises ConfigError; `--help` prints and raises SystemExit(0)."""
     env = os.environ if env is None else env
-    argv = list(argv) if argv is not None else []
+    argv = list(argv) if argv is not None else sys.argv[1:]
     parser = build_parser(cls, daemon)
     args = parser.parse_args(argv)
 
