@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from ._util import as_bytes, key_bytes
-from .errors import InvalidKeyError
+from .errors import InvalidKeyError, InvalidSignatureError
 
 __all__ = [
     "PUBLIC_KEY_SIZE",
@@ -24,6 +24,7 @@ __all__ = [
     "public_key",
     "sign",
     "verify",
+    "verify_or_raise",
 ]
 
 SEED_SIZE = 32
@@ -71,3 +72,9 @@ def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
     except InvalidSignature:
         return False
     return True
+
+
+def verify_or_raise(public_key: bytes, message: bytes, signature: bytes) -> None:
+    """Like :func:`verify` but raises InvalidSignatureError instead of returning False."""
+    if not verify(public_key, message, signature):
+        raise InvalidSignatureError("Ed25519 signature does not verify")

@@ -16,7 +16,7 @@ from coincurve import PrivateKey, PublicKey
 from coincurve.ecdsa import cdata_to_der, der_to_cdata, deserialize_compact, serialize_compact
 
 from ._util import as_bytes, key_bytes
-from .errors import InvalidKeyError
+from .errors import InvalidKeyError, InvalidSignatureError
 from .hashes import sha256
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "verify",
     "verify_digest",
     "verify_digest_der",
+    "verify_or_raise",
 ]
 
 SECRET_SIZE = 32
@@ -121,6 +122,12 @@ def verify_digest(public_key: bytes, digest: bytes, signature: bytes) -> bool:
 def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
     """True if the compact ``signature`` is valid and low-S for SHA-256(``message``)."""
     return verify_digest(public_key, sha256(message), signature)
+
+
+def verify_or_raise(public_key: bytes, message: bytes, signature: bytes) -> None:
+    """Like :func:`verify` but raises InvalidSignatureError instead of returning False."""
+    if not verify(public_key, message, signature):
+        raise InvalidSignatureError("secp256k1 signature does not verify")
 
 
 def der_to_compact(der: bytes) -> bytes:
