@@ -75,6 +75,12 @@ def test_wrong_lengths() -> None:
     assert ed25519.verify(pk, b"m", b"") is False
 
 
+def test_any_32_byte_public_key_gives_bool() -> None:
+    # Small y values include encodings that are not curve points: refused, never an exception.
+    for y in range(2, 40):
+        assert ed25519.verify(y.to_bytes(32, "little"), b"m", bytes(64)) is False
+
+
 def test_error_message_does_not_leak_key() -> None:
     seed, _ = ed25519.generate_keypair()
     with pytest.raises(InvalidKeyError) as info:
