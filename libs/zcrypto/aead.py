@@ -8,7 +8,7 @@ With random 96-bit nonces, keep to well under 2**32 messages per key.
 from __future__ import annotations
 
 import os
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import aead as _aead
@@ -34,7 +34,7 @@ class AeadCipher:
         raise TypeError(f"{type(self).__name__} is used through its class methods")
 
     @classmethod
-    def _cipher(cls, key: bytes, nonce: bytes) -> tuple[object, bytes]:
+    def _cipher(cls, key: bytes, nonce: bytes) -> tuple[Any, bytes]:
         cipher = cls._impl(key_bytes(key, "key", cls.KEY_SIZE))
         return cipher, key_bytes(nonce, "nonce", cls.NONCE_SIZE)
 
