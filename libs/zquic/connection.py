@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 log = structlog.get_logger("zquic.connection")
 
 EventListener = Callable[[Any], None]
+RX_BACKLOG_MAX = 256  # datagrams held while receive is paused (qh3 backpressure)
+RX_HARD_CAP = 4  # x connection_window: unread bytes past which a paused qh3 connection blocks
 
 
 @attrs.define
@@ -44,6 +46,7 @@ class ConnectionStats:
     bytes_sent: int = 0
     streams_opened: int = 0
     streams_accepted: int = 0
+    datagrams_dropped_paused: int = 0
 
 
 class Connection:
@@ -101,6 +104,13 @@ class Connection:
         self._stats = ConnectionStats()
         self._core_errors = RateLimitedLog(log, "core call failed")
         self._cids: set[bytes] = set()
+        self._unread = 0  # bytes delivered by the core, not yet read by the application
+        self._rx_paused = False
+        self._rx_backlog: deque[tuple[bytes, Any]] = deque()
+        self._over_streams: set[QuicStream] = set()
+        self._in_events = False
+        self._resume_pending = False
+        self._send_waiters = 0
 
     def __repr__(self) -> str:
         role = "client" if self.is_client else "server"
@@ -128,6 +138,8 @@ class Connection:
         d.update(
             backend=self._backend.name,
             open_streams=len(self._streams),
+            unread_bytes=self._unread,
+            receive_paused=self._rx_paused,
             closed=self.is_closed,
         )
         return d
@@ -244,9 +256,65 @@ class Connection:
         self._quic.send_stream_data(stream_id, data, end_stream)
         self._flush()
 
-    def _consume(self, stream_id: int, nbytes: int) -> None:
+    def _buffered(self, stream: QuicStream, nbytes: int) -> None:
+        """Unread data grew. Cores without consumption-based windows (qh3) re-open the
+        window on delivery, so past the limits zquic stops feeding the core (see _receive)."""
+        self._unread += nbytes
+        if self._backend.consumption_flow_control:
+            return
+        if len(stream._recv_buf) > 2 * self._windows.stream_window:
+            self._over_streams.add(stream)
+            self._rx_paused = True
+        elif self._unread > self._windows.connection_window:
+            self._rx_paused = True
+
+    def _maybe_resume_rx(self) -> None:
+        if self._in_events:
+            self._resume_pending = True  # never feed the core from inside event dispatch
+            return
+        limit = self._windows.stream_window
+        self._over_streams = {s for s in self._over_streams if len(s._recv_buf) > limit}
+        if self._over_streams or self._unread > self._windows.connection_window // 2:
+            return
+        self._rx_paused = False
+        self._drain_rx_backlog()
+
+    def _rx_blocked(self) -> bool:
+        # A paused connection still takes packets while one of its writers waits for send
+        # budget: ACKs travel in the same packets, and refusing them could deadlock an
+        # application that writes before it reads (e.g. an echo). A hard cap still applies.
+        if not self._rx_paused:
+            return False
+        return (
+            not self._send_waiters or self._unread >= RX_HARD_CAP * self._windows.connection_window
+        )
+
+    def _drain_rx_backlog(self) -> None:
+        if not self._rx_backlog or self._in_events:
+            return
+        now = trio.current_time()
+        while self._rx_backlog and not self._rx_blocked():
+            data, addr = self._rx_backlog.popleft()
+            self._receive(data, addr, now)
+        self._after_receive()
+
+    async def _wait_send_budget(self) -> None:
+        """Park a writer until the connection makes progress (ACKs, sends, closes)."""
+        self._send_waiters += 1
+        try:
+            if self._rx_paused:
+                self._drain_rx_backlog()
+            await self._progress.park()
+        finally:
+            self._send_waiters -= 1
+
+    def _consume(self, stream_id: int, nbytes: int, *, from_buffer: bool = True) -> None:
         if nbytes <= 0:
             return
+        if from_buffer:
+            self._unread -= nbytes
+            if self._rx_paused:
+                self._maybe_resume_rx()
         w = self._windows
         self._backend.consumed(self._quic, w, stream_id, nbytes)
         if self._backend.consumption_flow_control:
@@ -289,6 +357,14 @@ class Connection:
     # ---- the driver ------------------------------------------------------------------------
     def _receive(self, data: bytes, addr: Any, now: float) -> None:
         """Feed one datagram (no flush: the endpoint calls `_after_receive` per batch)."""
+        if self._rx_blocked():
+            # Receive backpressure for qh3: hold a bounded backlog, drop the rest (the peer
+            # retransmits under congestion control once we resume).
+            if len(self._rx_backlog) < RX_BACKLOG_MAX:
+                self._rx_backlog.append((data, addr))
+            else:
+                self._stats.datagrams_dropped_paused += 1
+            return
         self._stats.datagrams_received += 1
         self._stats.bytes_received += len(data)
         try:
@@ -348,6 +424,18 @@ class Connection:
             self._flush()
 
     def _process_events(self) -> None:
+        if self._in_events:
+            return  # re-entered from a listener or stream callback: the outer loop drains
+        self._in_events = True
+        try:
+            self._dispatch_events()
+        finally:
+            self._in_events = False
+        if self._resume_pending:
+            self._resume_pending = False
+            self._maybe_resume_rx()
+
+    def _dispatch_events(self) -> None:
         ev = self._backend.events
         listener = self._event_listener
         quic = self._quic
@@ -425,7 +513,7 @@ class Connection:
         if s is None:
             s = self._stream_for_peer(stream_id)
         if s is None:
-            self._consume(stream_id, len(data))  # late data for a forgotten stream
+            self._consume(stream_id, len(data), from_buffer=False)  # late data, forgotten stream
             return
         s._on_data(data, end_stream)
 

@@ -177,7 +177,8 @@ class ServerEndpoint:
             **kwargs,
         )
         if self._backend.name == "aioquic":
-            quic._local_max_streams_bidi.value = self._flow.max_streams_bidi
+            limit = quic._local_max_streams_bidi  # advertised in the transport parameters
+            limit.value = limit.sent = self._flow.max_streams_bidi
         conn = Connection(
             quic=quic,
             backend=self._backend,

@@ -45,9 +45,11 @@ class QuicStream(trio.abc.HalfCloseableStream):
     # ---- events from the connection --------------------------------------------------------
     def _on_data(self, data: bytes, end_stream: bool) -> None:
         if self._recv_error is not None or self._recv_stopped:
-            self._conn._consume(self.stream_id, len(data))  # discarded: keep the window moving
+            # Discarded: still counts as consumed so the connection window keeps moving.
+            self._conn._consume(self.stream_id, len(data), from_buffer=False)
         else:
             self._recv_buf += data
+            self._conn._buffered(self, len(data))
         if end_stream:
             self._recv_eof = True
         self._recv_lot.unpark_all()
@@ -130,7 +132,7 @@ class QuicStream(trio.abc.HalfCloseableStream):
             while offset < total:
                 backlog = conn._send_backlog(self.stream_id)
                 if backlog >= limit:
-                    await conn._progress.park()
+                    await conn._wait_send_budget()
                     self._check_send()
                     continue
                 chunk = bytes(view[offset : offset + limit - backlog])
@@ -150,7 +152,7 @@ class QuicStream(trio.abc.HalfCloseableStream):
         while not self.send_finished and not conn.is_closed:
             if conn._send_backlog(self.stream_id) < conn._send_buffer:
                 break
-            await conn._progress.park()
+            await conn._wait_send_budget()
         await trio.lowlevel.cancel_shielded_checkpoint()
 
     async def send_eof(self) -> None:
