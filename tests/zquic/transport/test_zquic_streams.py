@@ -106,7 +106,6 @@ async def test_reset_and_stop_sending_surface(backend, run_server, client_tls, a
     StreamReset(code) and its send_all raises StreamStopped(code)."""
     result: dict = {}
     done = trio.Event()
-    go = trio.Event()
 
     async def victim(stream: zquic.QuicStream) -> None:
         async def keep_writing() -> None:
