@@ -1,0 +1,418 @@
+"""Pure call state machines for ghostbridge/1 (no I/O): bytes in -> events out, calls -> bytes.
+
+`ServerCall` and `ClientCall` follow h2's style: the driver feeds received bytes with
+`receive_data()` / `receive_eof()` and writes whatever the `send_*()` methods return.
+Remote violations raise `ProtocolError` (its `code` is the status to report); local misuse
+raises `CallStateError`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import attrs
+from ghost.bridge.v1 import bridge_pb2
+from google.protobuf.message import DecodeError
+
+from .frames import (
+    DEFAULT_COMPRESSION_THRESHOLD,
+    DEFAULT_MAX_MESSAGE_SIZE,
+    IDENTITY,
+    MAX_HEADER_BODY,
+    SUPPORTED_ENCODINGS,
+    AssembledMessage,
+    Frame,
+    FrameDecoder,
+    FrameType,
+    Kind,
+    MessageAssembler,
+    compress,
+    decompress,
+    encode_frame,
+    encode_kind,
+    encode_message,
+    is_identity,
+)
+from .metadata import Metadata, metadata_from_proto, metadata_to_proto
+from .status import CallStateError, MessageTooLarge, ProtocolError, RpcError, StatusCode
+
+# ---- events ---------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class RequestHeaderReceived:
+    header: bridge_pb2.CallHeader
+
+
+@attrs.frozen
+class ResponseHeaderReceived:
+    metadata: Metadata
+    message_encoding: str
+
+
+@attrs.frozen
+class MessageReceived:
+    data: bytes
+
+
+@attrs.frozen
+class EndOfRequest:
+    """The client half-closed: no more request messages."""
+
+
+@attrs.frozen
+class CallStatus:
+    code: StatusCode
+    message: str = ""
+    details: bytes = b""
+    trailing_metadata: Metadata = ()
+
+    def to_error(self) -> RpcError:
+        return RpcError(self.code, self.message, self.trailing_metadata, details=self.details)
+
+
+@attrs.frozen
+class TrailersReceived:
+    status: CallStatus
+
+
+Event = (
+    RequestHeaderReceived
+    | ResponseHeaderReceived
+    | MessageReceived
+    | EndOfRequest
+    | TrailersReceived
+)
+
+
+# ---- helpers --------------------------------------------------------------------------------
+
+
+def parse_proto(cls: type, body: bytes, what: str) -> object:
+    msg = cls()
+    try:
+        msg.ParseFromString(body)
+    except (DecodeError, ValueError, RuntimeError) as exc:
+        raise ProtocolError(f"malformed {what}: {exc}") from None
+    return msg
+
+
+def encode_call_header(header: bridge_pb2.CallHeader) -> bytes:
+    """The HEADER frame opening a call (relays use it to forward an adjusted header)."""
+    body = header.SerializeToString()
+    if len(body) > MAX_HEADER_BODY:
+        raise RpcError(StatusCode.RESOURCE_EXHAUSTED, "call header (metadata) exceeds one frame")
+    return encode_kind(FrameType.GRPC_REQUEST, Kind.HEADER, body)
+
+
+def parse_call_header_frame(frame: Frame) -> bridge_pb2.CallHeader:
+    """Validate the first frame of a call stream and return its CallHeader."""
+    if frame.type != FrameType.GRPC_REQUEST:
+        raise ProtocolError(f"{frame.type.name} frame on a call stream from the client")
+    if frame.kind != Kind.HEADER:
+        raise ProtocolError("a call must start with a HEADER frame")
+    header = parse_proto(bridge_pb2.CallHeader, frame.body, "call header")
+    assert isinstance(header, bridge_pb2.CallHeader)
+    if not header.method.startswith("/") or header.method.count("/") != 2:
+        raise ProtocolError(f"malformed method {header.method!r}")
+    return header
+
+
+def timeout_to_ms(seconds: float | None) -> int:
+    """Remaining time for the header; rounds up so a live deadline never encodes as 0 (none)."""
+    if seconds is None:
+        return 0
+    return max(1, math.ceil(seconds * 1000))
+
+
+def choose_encoding(accepted: list[str] | tuple[str, ...], ours: tuple[str, ...]) -> str:
+    for enc in ours:
+        if enc in accepted:
+            return enc
+    return IDENTITY
+
+
+class _MessageEncoder:
+    def __init__(self, frame_type: FrameType, max_size: int, threshold: int) -> None:
+        self.frame_type = frame_type
+        self.max_size = max_size
+        self.threshold = threshold
+        self.encoding = IDENTITY
+
+    def encode(self, data: bytes) -> bytes:
+        # Refuse before sending: the peer would reject it anyway, after we paid for the bytes.
+        if len(data) > self.max_size:
+            raise RpcError(
+                StatusCode.RESOURCE_EXHAUSTED,
+                f"message of {len(data)} bytes exceeds the limit of {self.max_size}",
+            )
+        if not is_identity(self.encoding) and len(data) >= self.threshold:
+            packed = compress(self.encoding, data)
+            if len(packed) < len(data):
+                return encode_message(self.frame_type, packed, compressed=True)
+        return encode_message(self.frame_type, data)
+
+
+class _MessageDecoder:
+    def __init__(self, max_size: int) -> None:
+        self.max_size = max_size
+        self.assembler = MessageAssembler(max_size)
+        self.encoding = IDENTITY
+
+    def feed(self, frame: Frame) -> bytes | None:
+        msg: AssembledMessage | None = self.assembler.feed(frame)
+        if msg is None:
+            return None
+        if not msg.compressed:
+            return msg.data
+        if is_identity(self.encoding):
+            raise ProtocolError("compressed message but no message encoding was declared")
+        return decompress(self.encoding, msg.data, self.max_size)
+
+
+# ---- server side ----------------------------------------------------------------------------
+
+
+class ServerCall:
+    """Server half of one call: parses the request stream, produces the response stream."""
+
+    def __init__(
+        self,
+        *,
+        max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+        compression_threshold: int = DEFAULT_COMPRESSION_THRESHOLD,
+        encodings: tuple[str, ...] = SUPPORTED_ENCODINGS,
+    ) -> None:
+        self._frames = FrameDecoder()
+        self._in = _MessageDecoder(max_message_size)
+        self._out = _MessageEncoder(
+            FrameType.GRPC_RESPONSE, max_message_size, compression_threshold
+        )
+        self._encodings = encodings
+        self.header: bridge_pb2.CallHeader | None = None
+        self.request_ended = False
+        self.header_sent = False
+        self.trailers_sent = False
+
+    @property
+    def response_encoding(self) -> str:
+        return self._out.encoding
+
+    def receive_data(self, data: bytes) -> list[Event]:
+        events: list[Event] = []
+        for frame in self._frames.feed(data):
+            events.extend(self._on_frame(frame))
+        return events
+
+    def _on_frame(self, frame: Frame) -> list[Event]:
+        if self.header is None:
+            header = parse_call_header_frame(frame)
+            self.header = header
+            if not is_identity(header.message_encoding):
+                if header.message_encoding not in self._encodings:
+                    raise ProtocolError(
+                        f"unsupported message encoding {header.message_encoding!r}",
+                        StatusCode.UNIMPLEMENTED,
+                    )
+                self._in.encoding = header.message_encoding
+            self._out.encoding = choose_encoding(list(header.accept_encoding), self._encodings)
+            return [RequestHeaderReceived(header)]
+        if self.request_ended:
+            raise ProtocolError("frame after the end of the request")
+        if frame.type != FrameType.GRPC_REQUEST:
+            raise ProtocolError(f"{frame.type.name} frame on a call stream from the client")
+        if frame.kind == Kind.END:
+            return self._end("END")
+        if frame.kind in (Kind.HEADER, Kind.TRAILERS):
+            raise ProtocolError(f"unexpected {Kind(frame.kind).name} frame in a request")
+        data = self._in.feed(frame)
+        return [] if data is None else [MessageReceived(data)]
+
+    def _end(self, how: str) -> list[Event]:
+        if self._in.assembler.in_progress:
+            raise ProtocolError(f"{how} inside a message")
+        self.request_ended = True
+        return [EndOfRequest()]
+
+    def receive_eof(self) -> list[Event]:
+        """The client's FIN; also accepted as the end of the request when no END came."""
+        self._frames.eof()
+        if self.header is None:
+            raise ProtocolError("stream ended before the call header")
+        if self.request_ended:
+            return []
+        return self._end("stream end")
+
+    def send_header(self, metadata: Metadata = ()) -> bytes:
+        if self.header_sent or self.trailers_sent:
+            raise CallStateError("response header already sent")
+        self.header_sent = True
+        hdr = bridge_pb2.ResponseHeader(
+            metadata=metadata_to_proto(metadata),
+            message_encoding="" if is_identity(self._out.encoding) else self._out.encoding,
+        )
+        body = hdr.SerializeToString()
+        if len(body) > MAX_HEADER_BODY:
+            raise RpcError(StatusCode.RESOURCE_EXHAUSTED, "response metadata exceeds one frame")
+        return encode_kind(FrameType.GRPC_RESPONSE, Kind.HEADER, body)
+
+    def send_message(self, data: bytes) -> bytes:
+        """A response message (preceded by the response header if not yet sent)."""
+        if self.trailers_sent:
+            raise CallStateError("message after trailers")
+        encoded = self._out.encode(data)
+        return encoded if self.header_sent else self.send_header() + encoded
+
+    def send_trailers(self, status: CallStatus) -> bytes:
+        if self.trailers_sent:
+            raise CallStateError("trailers already sent")
+        self.trailers_sent = True
+        return encode_status(FrameType.GRPC_RESPONSE, status)
+
+
+def encode_status(frame_type: FrameType, status: CallStatus) -> bytes:
+    """A TRAILERS frame; an oversized status keeps its code and is trimmed to fit."""
+    msg = bridge_pb2.Status(
+        code=int(status.code),
+        message=status.message,
+        details=status.details,
+        trailing_metadata=metadata_to_proto(status.trailing_metadata),
+    )
+    body = msg.SerializeToString()
+    if len(body) > MAX_HEADER_BODY:
+        msg = bridge_pb2.Status(code=int(status.code), message=status.message[:1024])
+        body = msg.SerializeToString()
+    return encode_kind(frame_type, Kind.TRAILERS, body)
+
+
+# ---- client side ----------------------------------------------------------------------------
+
+
+class ClientCall:
+    """Client half of one call: produces the request stream, parses the response stream."""
+
+    def __init__(
+        self,
+        *,
+        max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+        compression: str | None = None,
+        compression_threshold: int = DEFAULT_COMPRESSION_THRESHOLD,
+        accept_encodings: tuple[str, ...] = SUPPORTED_ENCODINGS,
+    ) -> None:
+        if compression is not None and not is_identity(compression):
+            if compression not in SUPPORTED_ENCODINGS:
+                raise ValueError(f"unsupported compression {compression!r}")
+        self._frames = FrameDecoder()
+        self._in = _MessageDecoder(max_message_size)
+        self._out = _MessageEncoder(FrameType.GRPC_REQUEST, max_message_size, compression_threshold)
+        self._out.encoding = compression or IDENTITY
+        self._accept = accept_encodings
+        self.started = False
+        self.request_ended = False
+        self.header_received = False
+        self.status: CallStatus | None = None
+        self.response_metadata: Metadata = ()
+
+    def start(
+        self,
+        method: str,
+        *,
+        metadata: Metadata = (),
+        timeout: float | None = None,
+        traceparent: str = "",
+        tracestate: str = "",
+    ) -> bytes:
+        if self.started:
+            raise CallStateError("call already started")
+        self.started = True
+        header = bridge_pb2.CallHeader(
+            method=method,
+            metadata=metadata_to_proto(metadata),
+            timeout_ms=timeout_to_ms(timeout),
+            traceparent=traceparent,
+            tracestate=tracestate,
+            message_encoding="" if is_identity(self._out.encoding) else self._out.encoding,
+            accept_encoding=list(self._accept),
+        )
+        return encode_call_header(header)
+
+    def send_message(self, data: bytes) -> bytes:
+        if not self.started or self.request_ended:
+            raise CallStateError("send_message outside an open request")
+        return self._out.encode(data)
+
+    def end_request(self) -> bytes:
+        """The END frame: no more request messages. The stream stays open (not FIN) so the
+        call can still be cancelled with RESET_STREAM until the status arrives."""
+        if not self.started or self.request_ended:
+            raise CallStateError("end_request outside an open request")
+        self.request_ended = True
+        return encode_frame(FrameType.GRPC_REQUEST, bytes([Kind.END]))
+
+    def receive_data(self, data: bytes) -> list[Event]:
+        events: list[Event] = []
+        for frame in self._frames.feed(data):
+            events.extend(self._on_frame(frame))
+        return events
+
+    def _on_frame(self, frame: Frame) -> list[Event]:
+        if self.status is not None:
+            raise ProtocolError("frame after the end of the call (trailers)")
+        if frame.type != FrameType.GRPC_RESPONSE:
+            raise ProtocolError(f"{frame.type.name} frame on a call stream from the server")
+        kind = frame.kind
+        if kind == Kind.END:
+            raise ProtocolError("END frame in a response")
+        if kind == Kind.TRAILERS:
+            if self._in.assembler.in_progress:
+                raise ProtocolError("trailers inside a message")
+            st = parse_proto(bridge_pb2.Status, frame.body, "status")
+            assert isinstance(st, bridge_pb2.Status)
+            self.status = CallStatus(
+                StatusCode.coerce(st.code),
+                st.message,
+                st.details,
+                metadata_from_proto(st.trailing_metadata),
+            )
+            return [TrailersReceived(self.status)]
+        if kind == Kind.HEADER:
+            if self.header_received:
+                raise ProtocolError("second response header")
+            hdr = parse_proto(bridge_pb2.ResponseHeader, frame.body, "response header")
+            assert isinstance(hdr, bridge_pb2.ResponseHeader)
+            enc = hdr.message_encoding
+            if not is_identity(enc):
+                if enc not in self._accept:
+                    raise ProtocolError(f"server used unaccepted encoding {enc!r}")
+                self._in.encoding = enc
+            self.header_received = True
+            self.response_metadata = metadata_from_proto(hdr.metadata)
+            return [ResponseHeaderReceived(self.response_metadata, enc or IDENTITY)]
+        if not self.header_received:
+            raise ProtocolError("response message before the response header")
+        data = self._in.feed(frame)
+        return [] if data is None else [MessageReceived(data)]
+
+    def receive_eof(self) -> list[Event]:
+        self._frames.eof()
+        if self.status is None:
+            raise ProtocolError("stream ended without a status", StatusCode.INTERNAL)
+        return []
+
+
+__all__ = [
+    "CallStatus",
+    "ClientCall",
+    "EndOfRequest",
+    "Event",
+    "MessageReceived",
+    "MessageTooLarge",
+    "RequestHeaderReceived",
+    "ResponseHeaderReceived",
+    "ServerCall",
+    "TrailersReceived",
+    "encode_call_header",
+    "encode_status",
+    "parse_call_header_frame",
+    "timeout_to_ms",
+]

@@ -1,0 +1,639 @@
+"""Trio driver for the server side: binds protobuf services and runs one task per call."""
+
+from __future__ import annotations
+
+import enum
+import inspect
+import math
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
+from typing import Any, NoReturn
+
+import attrs
+import structlog
+import trio
+from ghost.bridge.v1 import bridge_pb2
+from google.protobuf import message_factory
+from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
+from google.protobuf.message import DecodeError, Message
+
+from ._io import (
+    GONE_ERRORS,
+    RECEIVE_CHUNK,
+    MessageQueue,
+    PeerInfo,
+    close_quietly,
+    peer_info,
+    reset_quietly,
+)
+from .call import (
+    CallStatus,
+    EndOfRequest,
+    MessageReceived,
+    ServerCall,
+    parse_call_header_frame,
+)
+from .control import RESPONSE_TYPES, ControlCodec
+from .frames import (
+    CONTROL_TYPES,
+    DEFAULT_COMPRESSION_THRESHOLD,
+    DEFAULT_MAX_MESSAGE_SIZE,
+    SUPPORTED_ENCODINGS,
+    FrameDecoder,
+    FrameType,
+)
+from .metadata import (
+    Metadata,
+    MetadataLike,
+    child_traceparent,
+    metadata_from_proto,
+    new_traceparent,
+    normalize_metadata,
+    parse_traceparent,
+)
+from .status import ProtocolError, ResetCode, RpcError, StatusCode
+
+CallDoneHook = Callable[[str, str, StatusCode, float, str], None]
+ControlHandler = Callable[[FrameType, Message, PeerInfo], Awaitable[Message]]
+
+_log = structlog.get_logger("zquic.rpc")
+
+
+class Shape(enum.Enum):
+    UNARY_UNARY = "unary"
+    UNARY_STREAM = "server_streaming"
+    STREAM_UNARY = "client_streaming"
+    STREAM_STREAM = "bidi"
+
+    @classmethod
+    def of(cls, method: MethodDescriptor) -> Shape:
+        cs, ss = method_streaming(method)
+        return {
+            (False, False): cls.UNARY_UNARY,
+            (False, True): cls.UNARY_STREAM,
+            (True, False): cls.STREAM_UNARY,
+            (True, True): cls.STREAM_STREAM,
+        }[(cs, ss)]
+
+    @property
+    def client_streaming(self) -> bool:
+        return self in (Shape.STREAM_UNARY, Shape.STREAM_STREAM)
+
+    @property
+    def server_streaming(self) -> bool:
+        return self in (Shape.UNARY_STREAM, Shape.STREAM_STREAM)
+
+
+def method_streaming(method: MethodDescriptor) -> tuple[bool, bool]:
+    """(client_streaming, server_streaming); older protobuf runtimes lack the attributes."""
+    cs = getattr(method, "client_streaming", None)
+    ss = getattr(method, "server_streaming", None)
+    if cs is None or ss is None:
+        from google.protobuf import descriptor_pb2
+
+        proto = descriptor_pb2.MethodDescriptorProto()
+        method.CopyToProto(proto)
+        cs, ss = proto.client_streaming, proto.server_streaming
+    return bool(cs), bool(ss)
+
+
+@attrs.define
+class BoundMethod:
+    service: str
+    name: str
+    shape: Shape
+    handler: Callable[..., Any] | None
+    request_cls: type[Message]
+    response_cls: type[Message]
+
+
+class _PeerGone(Exception):
+    """The client reset the stream, stopped reading, or the connection died."""
+
+
+class CallContext:
+    """What a handler knows about its call; passed as the second argument."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        method: str,
+        header: bridge_pb2.CallHeader,
+        peer: PeerInfo,
+        deadline: float | None,
+        send_initial_metadata: Callable[[Metadata], Awaitable[None]],
+    ) -> None:
+        self.service = service
+        self.method = method
+        self.metadata: Metadata = metadata_from_proto(header.metadata)
+        self.peer = peer
+        self.deadline = deadline
+        self.tracestate = header.tracestate
+        parsed = parse_traceparent(header.traceparent)
+        # An absent or invalid traceparent starts a new trace, so every log line has an id.
+        self.traceparent = header.traceparent if parsed else new_traceparent()
+        self.trace_id = (parse_traceparent(self.traceparent) or ("", "", ""))[0]
+        self._send_initial = send_initial_metadata
+        self._trailing: Metadata = ()
+        self._cancelled = False
+        self.cancel_reason: str | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        """True once the client cancelled, the deadline passed or the call failed."""
+        if self._cancelled:
+            return True
+        return self.deadline is not None and trio.current_time() >= self.deadline
+
+    def time_remaining(self) -> float | None:
+        """Seconds left before the call's deadline (None = no deadline)."""
+        if self.deadline is None:
+            return None
+        return max(0.0, self.deadline - trio.current_time())
+
+    def invocation_metadata(self) -> Metadata:
+        return self.metadata
+
+    def set_trailing_metadata(self, metadata: MetadataLike) -> None:
+        self._trailing = normalize_metadata(metadata)
+
+    async def send_initial_metadata(self, metadata: MetadataLike) -> None:
+        """Send the response header now (else it goes out with the first response message)."""
+        await self._send_initial(normalize_metadata(metadata))
+
+    def abort(self, code: StatusCode, message: str = "", *, details: bytes = b"") -> NoReturn:
+        raise RpcError(code, message, self._trailing, details=details)
+
+    def child_traceparent(self) -> str:
+        """Traceparent for a downstream call made by this handler (same trace, new span)."""
+        return child_traceparent(self.traceparent)
+
+
+@attrs.define
+class RawCall:
+    """A call no local service handles, handed to `fallback_handler` (e.g. the bridge relay).
+
+    `header_frame` + `buffered` are the exact bytes read so far; the rest is on `stream`.
+    """
+
+    header: bridge_pb2.CallHeader
+    header_frame: bytes
+    buffered: bytes
+    stream: Any
+    peer: PeerInfo
+    deadline: float | None
+    received_at: float
+
+    @property
+    def service(self) -> str:
+        return self.header.method.split("/")[1]
+
+    @property
+    def method_name(self) -> str:
+        return self.header.method.split("/")[2]
+
+    def time_remaining(self) -> float | None:
+        if self.deadline is None:
+            return None
+        return max(0.0, self.deadline - trio.current_time())
+
+
+FallbackHandler = Callable[[RawCall], Awaitable[StatusCode | None]]
+
+
+class RpcServer:
+    """Serves bound services on ghostbridge/1 streams.
+
+    `on_call_done(service, method, code, duration_s, trace_id)` is called once per call.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+        compression_threshold: int = DEFAULT_COMPRESSION_THRESHOLD,
+        encodings: tuple[str, ...] = SUPPORTED_ENCODINGS,
+        on_call_done: CallDoneHook | None = None,
+        fallback_handler: FallbackHandler | None = None,
+        control_handler: ControlHandler | None = None,
+        header_timeout: float = 10.0,
+        receive_buffer: int = 256 * 1024,
+        trailer_timeout: float = 5.0,
+        logger: Any = None,
+    ) -> None:
+        self.max_message_size = max_message_size
+        self.compression_threshold = compression_threshold
+        self.encodings = encodings
+        self.on_call_done = on_call_done
+        self.fallback_handler = fallback_handler
+        self.control_handler = control_handler
+        self.header_timeout = header_timeout
+        self.receive_buffer = receive_buffer
+        self.trailer_timeout = trailer_timeout
+        self.log = logger or _log
+        self._methods: dict[str, BoundMethod] = {}
+        self._services: set[str] = set()
+
+    @property
+    def services(self) -> frozenset[str]:
+        return frozenset(self._services)
+
+    def add_service(self, service: ServiceDescriptor, implementation: object) -> None:
+        """Bind every method of `service` to the same-named coroutine / async generator."""
+        if service.full_name in self._services:
+            raise ValueError(f"service {service.full_name} already added")
+        bound = {}
+        for method in service.methods:
+            shape = Shape.of(method)
+            handler = getattr(implementation, method.name, None)
+            if handler is not None:
+                _check_handler(service.full_name, method.name, shape, handler)
+            bound[f"/{service.full_name}/{method.name}"] = BoundMethod(
+                service=service.full_name,
+                name=method.name,
+                shape=shape,
+                handler=handler,
+                request_cls=message_factory.GetMessageClass(method.input_type),
+                response_cls=message_factory.GetMessageClass(method.output_type),
+            )
+        self._services.add(service.full_name)
+        self._methods.update(bound)
+
+    # ---- connections and streams --------------------------------------------------------
+
+    async def handle_connection(self, conn: Any) -> None:
+        """Accept streams until the connection closes; one task per stream (zquic handler)."""
+        peer = peer_info(conn)
+        async with trio.open_nursery() as nursery:
+            while True:
+                try:
+                    stream = await conn.accept_stream()
+                except (*GONE_ERRORS, trio.EndOfChannel):
+                    break
+                nursery.start_soon(self.handle_stream, stream, peer)
+
+    async def handle_stream(self, stream: Any, peer: PeerInfo | None = None) -> None:
+        """Serve one stream: a call, or a control exchange. Never raises for bad input."""
+        peer = peer or PeerInfo()
+        t0 = trio.current_time()
+        try:
+            decoder = FrameDecoder()
+            try:
+                with trio.move_on_after(self.header_timeout) as waited:
+                    ftype = await self._read_first_type(stream, decoder)
+                    if ftype in CONTROL_TYPES:
+                        waited.deadline = math.inf  # control streams live as long as leases
+                        await self._serve_control(stream, peer, decoder.take_buffer())
+                        return
+                    header_frame = await self._read_frame(stream, decoder) if ftype else None
+                if waited.cancelled_caught:
+                    self.log.warning("rpc_protocol_error", reason="no call header in time")
+                    reset_quietly(stream, ResetCode.PROTOCOL_ERROR)
+                    return
+                if header_frame is None:
+                    return  # the stream ended before any byte: nothing to answer
+                header = parse_call_header_frame(header_frame)
+            except ProtocolError as exc:
+                self.log.warning("rpc_protocol_error", reason=exc.message, peer=str(peer.address))
+                await self._send_status_only(stream, CallStatus(exc.code, exc.message))
+                return
+            except GONE_ERRORS:
+                return
+            await self._dispatch(stream, peer, header, header_frame.raw, decoder.take_buffer(), t0)
+        finally:
+            await close_quietly(stream)
+
+    async def _read_first_type(self, stream: Any, decoder: FrameDecoder) -> FrameType | None:
+        while (ftype := decoder.peek_type()) is None:
+            data = await stream.receive_some(RECEIVE_CHUNK)
+            if not data:
+                return None
+            decoder.append(data)
+        return ftype
+
+    async def _read_frame(self, stream: Any, decoder: FrameDecoder) -> Any:
+        while (frame := decoder.next_frame()) is None:
+            data = await stream.receive_some(RECEIVE_CHUNK)
+            if not data:
+                decoder.eof()
+                raise ProtocolError("stream ended before the call header")
+            decoder.append(data)
+        return frame
+
+    async def _send_status_only(self, stream: Any, status: CallStatus) -> None:
+        """Trailers-only response (no handler ran), then close."""
+        call = ServerCall()
+        try:
+            with trio.move_on_after(self.trailer_timeout):
+                await stream.send_all(call.send_trailers(status))
+                await stream.send_eof()
+        except GONE_ERRORS:
+            pass
+        await close_quietly(stream)
+
+    async def _dispatch(
+        self,
+        stream: Any,
+        peer: PeerInfo,
+        header: bridge_pb2.CallHeader,
+        header_frame: bytes,
+        buffered: bytes,
+        t0: float,
+    ) -> None:
+        _, service, name = header.method.split("/")
+        deadline = t0 + header.timeout_ms / 1000 if header.timeout_ms else None
+        tp = header.traceparent if parse_traceparent(header.traceparent) else ""
+        trace_id = (parse_traceparent(tp) or ("", "", ""))[0]
+        started = time.perf_counter()
+        bound = self._methods.get(header.method)
+        code: StatusCode
+        if bound is not None and bound.handler is not None:
+            code, trace_id = await self._run_call(
+                stream, peer, bound, header, header_frame + buffered, deadline
+            )
+        elif self.fallback_handler is not None and bound is None:
+            raw = RawCall(header, header_frame, buffered, stream, peer, deadline, t0)
+            try:
+                code = await self.fallback_handler(raw) or StatusCode.OK
+            except Exception:
+                self.log.exception("rpc_fallback_error", method=header.method, trace_id=trace_id)
+                code = StatusCode.INTERNAL
+                await self._send_status_only(stream, CallStatus(code, "internal error"))
+        else:
+            what = f"method {name}" if service in self._services else f"service {service}"
+            code = StatusCode.UNIMPLEMENTED
+            await self._send_status_only(stream, CallStatus(code, f"unknown {what}"))
+        self._finish(service, name, code, time.perf_counter() - started, trace_id, peer)
+
+    def _finish(
+        self,
+        service: str,
+        method: str,
+        code: StatusCode,
+        seconds: float,
+        trace_id: str,
+        peer: PeerInfo,
+    ) -> None:
+        self.log.info(
+            "rpc_call",
+            method=f"/{service}/{method}",
+            status=code.name,
+            duration_ms=round(seconds * 1000, 3),
+            trace_id=trace_id,
+            peer=str(peer.address) if peer.address is not None else None,
+        )
+        if self.on_call_done is not None:
+            try:
+                self.on_call_done(service, method, code, seconds, trace_id)
+            except Exception:
+                self.log.exception("rpc_call_hook_error", method=method)
+
+    # ---- one call ----------------------------------------------------------------------
+
+    async def _run_call(
+        self,
+        stream: Any,
+        peer: PeerInfo,
+        bound: BoundMethod,
+        header: bridge_pb2.CallHeader,
+        initial: bytes,
+        deadline: float | None,
+    ) -> tuple[StatusCode, str]:
+        call = ServerCall(
+            max_message_size=self.max_message_size,
+            compression_threshold=self.compression_threshold,
+            encodings=self.encodings,
+        )
+        queue = MessageQueue(self.receive_buffer)
+
+        async def send(data: bytes) -> None:
+            try:
+                await stream.send_all(data)
+            except GONE_ERRORS as exc:
+                raise _PeerGone() from exc
+
+        async def send_initial(metadata: Metadata) -> None:
+            await send(call.send_header(metadata))
+
+        ctx = CallContext(
+            service=bound.service,
+            method=bound.name,
+            header=header,
+            peer=peer,
+            deadline=deadline,
+            send_initial_metadata=send_initial,
+        )
+        state = _CallState()
+        handler_scope = trio.CancelScope(deadline=deadline if deadline is not None else math.inf)
+
+        def cancel(reason: str) -> None:
+            ctx._cancelled = True
+            ctx.cancel_reason = ctx.cancel_reason or reason
+            handler_scope.cancel()
+
+        async def reader() -> None:
+            try:
+                for event in call.receive_data(initial):
+                    _deliver(event, queue)
+                # Keep reading after END: a RESET_STREAM (client cancel) must still be seen.
+                while True:
+                    await queue.wait_space()
+                    data = await stream.receive_some(RECEIVE_CHUNK)
+                    events = call.receive_data(data) if data else call.receive_eof()
+                    for event in events:
+                        _deliver(event, queue)
+                    if not data:
+                        return
+            except ProtocolError as exc:
+                state.failure = CallStatus(exc.code, exc.message)
+                self.log.warning(
+                    "rpc_protocol_error", method=header.method, reason=exc.message,
+                    trace_id=ctx.trace_id,
+                )  # fmt: skip
+                queue.fail(RpcError(exc.code, exc.message))
+                cancel("protocol error")
+            except GONE_ERRORS:
+                state.peer_gone = True
+                queue.fail(RpcError(StatusCode.CANCELLED, "cancelled by the client"))
+                cancel("cancelled by the client")
+
+        status: CallStatus | None = None
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(reader)
+            with handler_scope:
+                try:
+                    status = await self._invoke(bound, ctx, call, queue, send)
+                except _PeerGone:
+                    state.peer_gone = True
+                    ctx._cancelled = True
+            nursery.cancel_scope.cancel()
+
+        if state.peer_gone:
+            reset_quietly(stream, ResetCode.CANCELLED)
+            return StatusCode.CANCELLED, ctx.trace_id
+        if state.failure is not None:
+            status = state.failure
+        elif status is None:
+            # The handler scope ran out: the deadline passed.
+            ctx._cancelled = True
+            ctx.cancel_reason = ctx.cancel_reason or "deadline exceeded"
+            status = CallStatus(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+        with trio.move_on_after(self.trailer_timeout) as scope:
+            try:
+                await stream.send_all(call.send_trailers(status))
+            except GONE_ERRORS:
+                return StatusCode.CANCELLED, ctx.trace_id
+            try:
+                await stream.send_eof()
+            except GONE_ERRORS:
+                pass  # the client may close as soon as it has read the trailers
+        if scope.cancelled_caught:
+            reset_quietly(stream, ResetCode.INTERNAL_ERROR)
+        return status.code, ctx.trace_id
+
+    async def _invoke(
+        self,
+        bound: BoundMethod,
+        ctx: CallContext,
+        call: ServerCall,
+        queue: MessageQueue,
+        send: Callable[[bytes], Awaitable[None]],
+    ) -> CallStatus:
+        handler = bound.handler
+        assert handler is not None
+
+        async def respond(resp: Any) -> None:
+            if not isinstance(resp, Message) or (
+                resp.DESCRIPTOR.full_name != bound.response_cls.DESCRIPTOR.full_name
+            ):
+                raise TypeError(
+                    f"{bound.name} returned {type(resp).__name__}, "
+                    f"expected {bound.response_cls.DESCRIPTOR.full_name}"
+                )
+            await send(call.send_message(resp.SerializeToString()))
+
+        try:
+            if bound.shape.client_streaming:
+                request: Any = _request_iterator(queue, bound.request_cls)
+            else:
+                request = await _single_request(queue, bound.request_cls)
+            if bound.shape.server_streaming:
+                async with aclosing(handler(request, ctx)) as responses:
+                    async for resp in responses:
+                        await respond(resp)
+            else:
+                await respond(await handler(request, ctx))
+            if not call.header_sent:
+                await send(call.send_header())
+            return CallStatus(StatusCode.OK, trailing_metadata=ctx._trailing)
+        except RpcError as exc:
+            return CallStatus(
+                exc.code, exc.message, exc.details, exc.trailing_metadata or ctx._trailing
+            )
+        except _PeerGone:
+            raise
+        except Exception:
+            # The traceback stays in our log; the client only learns that it failed.
+            self.log.exception(
+                "rpc_handler_error", method=f"/{bound.service}/{bound.name}", trace_id=ctx.trace_id
+            )
+            return CallStatus(StatusCode.INTERNAL, "internal error")
+
+    # ---- control streams ---------------------------------------------------------------
+
+    async def _serve_control(self, stream: Any, peer: PeerInfo, initial: bytes) -> None:
+        codec = ControlCodec(server=True, max_message_size=self.max_message_size)
+        data = initial
+        try:
+            while True:
+                if data:
+                    messages = codec.receive_data(data)
+                else:
+                    codec.receive_eof()
+                    messages = []
+                for msg in messages:
+                    resp = await self._control_response(msg.type, msg.message, peer)
+                    await stream.send_all(codec.encode(resp))
+                if not data:
+                    await stream.send_eof()
+                    return
+                data = await stream.receive_some(RECEIVE_CHUNK)
+        except ProtocolError as exc:
+            self.log.warning("rpc_protocol_error", reason=exc.message, stream="control")
+            reset_quietly(stream, ResetCode.PROTOCOL_ERROR)
+        except GONE_ERRORS:
+            pass
+        finally:
+            await close_quietly(stream)
+
+    async def _control_response(
+        self, ftype: FrameType, request: Message, peer: PeerInfo
+    ) -> Message:
+        resp_cls = RESPONSE_TYPES[ftype]
+        if self.control_handler is None:
+            return resp_cls(
+                result=bridge_pb2.Status(
+                    code=StatusCode.UNIMPLEMENTED, message="this server is not a registry"
+                )
+            )
+        try:
+            resp = await self.control_handler(ftype, request, peer)
+            if not isinstance(resp, resp_cls):
+                raise TypeError(f"control handler returned {type(resp).__name__}")
+            return resp
+        except RpcError as exc:
+            return resp_cls(result=bridge_pb2.Status(code=exc.code, message=exc.message))
+        except Exception:
+            self.log.exception("rpc_control_error", frame_type=ftype.name)
+            return resp_cls(
+                result=bridge_pb2.Status(code=StatusCode.INTERNAL, message="internal error")
+            )
+
+
+@attrs.define
+class _CallState:
+    peer_gone: bool = False
+    failure: CallStatus | None = None
+
+
+def _deliver(event: object, queue: MessageQueue) -> None:
+    if isinstance(event, MessageReceived):
+        queue.put(event.data)
+    elif isinstance(event, EndOfRequest):
+        queue.end()
+
+
+def _parse(cls: type[Message], data: bytes) -> Message:
+    try:
+        return cls.FromString(data)
+    except (DecodeError, ValueError, RuntimeError):
+        raise RpcError(StatusCode.INTERNAL, "failed to parse request message") from None
+
+
+async def _single_request(queue: MessageQueue, cls: type[Message]) -> Message:
+    # Like gRPC servers: a unary request is complete once the client half-closed.
+    first = await queue.get()
+    if first is None:
+        raise RpcError(StatusCode.INTERNAL, "no request message for a unary request")
+    if await queue.get() is not None:
+        raise RpcError(StatusCode.INTERNAL, "more than one request message for a unary request")
+    return _parse(cls, first)
+
+
+async def _request_iterator(queue: MessageQueue, cls: type[Message]) -> AsyncIterator[Message]:
+    while (data := await queue.get()) is not None:
+        yield _parse(cls, data)
+
+
+def _check_handler(service: str, name: str, shape: Shape, handler: Callable[..., Any]) -> None:
+    func = inspect.unwrap(handler)
+    is_gen = inspect.isasyncgenfunction(func)
+    is_coro = inspect.iscoroutinefunction(func)
+    if shape.server_streaming and is_coro:
+        raise TypeError(f"{service}.{name} is server-streaming: write an async generator")
+    if not shape.server_streaming and is_gen:
+        raise TypeError(
+            f"{service}.{name} returns one message: write an async def, not a generator"
+        )
