@@ -253,8 +253,34 @@ class Connection:
         return self._backend.send_backlog(self._quic, stream_id)
 
     def _send_data(self, stream_id: int, data: bytes, end_stream: bool) -> None:
-        self._quic.send_stream_data(stream_id, data, end_stream)
+        try:
+            self._quic.send_stream_data(stream_id, data, end_stream)
+        except Exception as exc:
+            self._check_core_closing()
+            self._raise_if_closed()
+            stream = self._streams.get(stream_id)
+            if stream is not None and stream._send_error is not None:
+                raise stream._send_error from None
+            raise ZquicError(f"stream {stream_id}: {exc}") from exc
         self._flush()
+
+    def _check_core_closing(self) -> None:
+        """Surface a close as soon as the core starts closing/draining: both cores only emit
+        ConnectionTerminated after the drain period (3 PTO), which the driver still serves."""
+        if self.close_reason is not None:
+            return
+        event = getattr(self._quic, "_close_event", None)
+        if event is None:
+            return
+        reason = event.reason_phrase or ""
+        self.close_reason = classify_close(
+            event.error_code,
+            event.frame_type,
+            reason,
+            by_peer=not self._closing_locally,
+            idle="idle" in reason.lower() and not self._closing_locally,
+        )
+        self._wake_all()
 
     def _buffered(self, stream: QuicStream, nbytes: int) -> None:
         """Unread data grew. Cores without consumption-based windows (qh3) re-open the
@@ -375,6 +401,7 @@ class Connection:
     def _after_receive(self) -> None:
         self._process_events()
         self._flush()
+        self._check_core_closing()
         self._progress.unpark_all()  # ACKs and MAX_* frames free send budget / stream slots
 
     def _flush(self) -> None:
@@ -421,6 +448,7 @@ class Connection:
                 except Exception as exc:
                     self._core_errors.warning(error=repr(exc), where="handle_timer")
                 self._process_events()
+                self._check_core_closing()
             self._flush()
 
     def _process_events(self) -> None:
