@@ -67,10 +67,12 @@ class FakeQuicStream(trio.abc.HalfCloseableStream):
         self._out = outbound
         self.closed = False
         self.reset_sent: int | None = None
+        self.bytes_sent = 0
 
     async def send_all(self, data: bytes | bytearray | memoryview) -> None:
         await trio.lowlevel.checkpoint()
         data = bytes(data)
+        self.bytes_sent += len(data)
         while data:
             self._check_send()
             room = self._out.limit - len(self._out.buf)
