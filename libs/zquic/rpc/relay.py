@@ -172,9 +172,13 @@ async def relay_call(
                 if out:
                     await client.send_all(b"".join(out))
                 if tracker.status is not None:
-                    await client.send_eof()
                     outcome.append(tracker.status)
                     cancel.cancel()
+                    with trio.CancelScope(shield=True), trio.move_on_after(1):
+                        try:
+                            await client.send_eof()
+                        except GONE_ERRORS:
+                            pass  # the client may close as soon as it has the trailers
                     return
         except ProtocolError as exc:
             _log.warning("rpc_relay_protocol_error", method=call.header.method, reason=exc.message)
