@@ -108,7 +108,10 @@ class UdpSocket:
                     self.sock.sendto(data, addr)
                     self.datagrams_sent += 1
                 except BlockingIOError:
-                    await trio.lowlevel.wait_writable(self.sock)
+                    try:
+                        await trio.lowlevel.wait_writable(self.sock)
+                    except trio.ClosedResourceError:
+                        return
                     continue
                 except OSError as exc:
                     self._send_errors.warning(error=str(exc), errno=exc.errno)
@@ -119,7 +122,11 @@ class UdpSocket:
         """Wait for readability, then drain up to RECV_BATCH datagrams without awaiting."""
         batch: list[tuple[bytes, Any]] = []
         while not batch:
+            if self._closed:
+                raise trio.ClosedResourceError("UDP socket closed")
             await trio.lowlevel.wait_readable(self.sock)
+            if self._closed:
+                raise trio.ClosedResourceError("UDP socket closed")
             recvfrom = self.sock.recvfrom
             for _ in range(RECV_BATCH):
                 try:

@@ -62,12 +62,13 @@ async def echo_handler(conn: zquic.Connection) -> None:
         except (zquic.errors.StreamReset, zquic.errors.ConnectionClosed, trio.ClosedResourceError):
             pass
 
-    try:
-        async with trio.open_nursery() as nursery:
-            while True:
-                nursery.start_soon(echo, await conn.accept_stream())
-    except zquic.errors.ConnectionClosed:
-        pass
+    async with trio.open_nursery() as nursery:
+        while True:
+            try:
+                stream = await conn.accept_stream()
+            except zquic.errors.ConnectionClosed:
+                return
+            nursery.start_soon(echo, stream)
 
 
 @pytest.fixture
