@@ -276,6 +276,17 @@ def run(args: argparse.Namespace) -> int:
                 for srv in servers:
                     srv.close()
 
+        # Calibration: how fast is this machine right now? (QUIC-NOTES measured 11,120/s.)
+        with ServerProcess("udp", certs) as us:
+            udp = summarize(
+                [
+                    clients.udp_pingpong(port=us.port, duration=s.duration, warmup=s.warmup)
+                    for _ in range(s.reps)
+                ],
+                "round trips/s",
+            )
+        report.emit({"bench": "calibration_udp_pingpong", "figure": udp})
+
     checked = [r for r in report.records if r.get("target") is not None]
     summary = {
         "summary": True,
@@ -283,6 +294,7 @@ def run(args: argparse.Namespace) -> int:
         "machine": {
             "cpus": os.cpu_count(),
             "loadavg_1m": round(os.getloadavg()[0], 2),
+            "udp_pingpong_per_s": udp["value"],
             "python": platform.python_version(),
             "platform": platform.platform(),
         },

@@ -268,3 +268,28 @@ def core_handshakes(*, port: int, backend: str, certs: Path, duration: float) ->
         return Sample(count / (trio.current_time() - start), latencies)
 
     return trio.run(main)
+
+
+def udp_pingpong(*, port: int, duration: float, warmup: float) -> Sample:
+    """Plain UDP 64-byte round trips from trio (calibration, no QUIC at all)."""
+
+    async def main() -> Sample:
+        sock = udp_socket()
+        addr = (HOST, port)
+        start = trio.current_time() + warmup
+        end = start + duration
+        latencies: list[float] = []
+        while True:
+            t0 = trio.current_time()
+            sock.sendto(PAYLOAD, addr)
+            await trio.lowlevel.wait_readable(sock)
+            sock.recvfrom(65536)
+            t1 = trio.current_time()
+            if t1 >= end:
+                break
+            if t1 >= start:
+                latencies.append(t1 - t0)
+        sock.close()
+        return Sample(len(latencies) / duration, latencies)
+
+    return trio.run(main)

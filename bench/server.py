@@ -5,7 +5,8 @@ KIND:
          bench-echo (raw stream echo: read to EOF, echo, FIN), bench-sink (count bytes to EOF,
          answer the count as 8 bytes + FIN)
   core   the raw-core baseline (bench.rawcore): bench-sink as above, on the bare sans-IO core
-  grpc   grpcio (HTTP/2 over TLS, C core) serving ghostbench.Bench/Unary
+  grpc   grpcio (HTTP/2 over TLS, C core) serving ghostbench.Bench/Unary (grpc-aio: grpc.aio)
+  udp    plain UDP echo (calibrates the machine: the floor under any QUIC round trip)
 
 Each prints `READY <port>` on stdout once bound and exits when stdin closes.
 """
@@ -167,6 +168,31 @@ async def core_main(args: argparse.Namespace) -> None:
     sock.close()
 
 
+# ---- UDP echo (machine calibration) ------------------------------------------------------------
+
+
+async def udp_main(args: argparse.Namespace) -> None:
+    """Echo every datagram: the floor any QUIC round trip sits on (QUIC-NOTES' first column)."""
+    sock = udp_socket()
+
+    async def echo() -> None:
+        while True:
+            await trio.lowlevel.wait_readable(sock)
+            while True:
+                try:
+                    data, addr = sock.recvfrom(65536)
+                except BlockingIOError:
+                    break
+                sock.sendto(data, addr)
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(echo)
+        print(READY, sock.getsockname()[1], flush=True)
+        await _until_stdin_closed()
+        nursery.cancel_scope.cancel()
+    sock.close()
+
+
 # ---- grpcio ------------------------------------------------------------------------------------
 
 
@@ -243,16 +269,34 @@ def grpc_aio_main(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.server")
-    parser.add_argument("kind", choices=["zquic", "core", "grpc", "grpc-aio"])
+    parser.add_argument("kind", choices=["zquic", "core", "grpc", "grpc-aio", "udp"])
     parser.add_argument("--certs", type=Path, required=True, help="state dir with certs/")
     parser.add_argument("--backend", default=None, help="aioquic|qh3 (zquic, core)")
     parser.add_argument("--workers", type=int, default=16, help="grpc thread pool size")
+    parser.add_argument("--profile", type=Path, help="write cProfile stats here at exit")
     args = parser.parse_args(argv)
     quiet_logging()
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        try:
+            _run(args)
+        finally:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
+    else:
+        _run(args)
+
+
+def _run(args: argparse.Namespace) -> None:
     if args.kind == "zquic":
         trio.run(zquic_main, args)
     elif args.kind == "core":
         trio.run(core_main, args)
+    elif args.kind == "udp":
+        trio.run(udp_main, args)
     elif args.kind == "grpc":
         grpc_main(args)
     else:
