@@ -636,14 +636,18 @@ class WalletServicer:
                 tx.transfer.to = to
                 tx.transfer.amount = t.amount
                 tx_bytes = core.fill_fee(tx, chain.fees, t.fee if t.HasField("fee") else None)
-                core.require_funds(view, core.cost(tx), f"multisig account {ms_address}")
             else:
                 tx_bytes = bytes(request.tx_bytes)
+                view = None
             signatures = core.collect_signatures(tx_bytes, policy, local, external)
             digest = tx_hash(tx_bytes)
             submitted = False
             status = types_pb2.TRANSACTION_STATUS_UNSPECIFIED
             if len(signatures) >= policy.threshold and not request.dry_run:
+                # Funds matter only now: the account may be funded between the two rounds.
+                # (For tx_bytes, ghostd's own check reports it.)
+                if view is not None:
+                    core.require_funds(view, core.cost(tx), f"multisig account {ms_address}")
                 signed = types_pb2.SignedTransaction(
                     tx_bytes=tx_bytes, multisig_signatures=signatures, tx_hash=digest
                 )
