@@ -35,7 +35,7 @@ from .frames import (
 )
 from .metadata import Metadata, child_traceparent, new_traceparent, parse_traceparent
 from .relay import relay_call
-from .server import CallContext, RawCall, RpcServer
+from .server import CallContext, RawCall, RpcServer, metrics_hook
 from .status import (
     CallStateError,
     MessageTooLarge,
@@ -86,6 +86,7 @@ __all__ = [
     "encode_call_header",
     "encode_frame",
     "encode_message",
+    "metrics_hook",
     "new_traceparent",
     "parse_call_header_frame",
     "parse_traceparent",

@@ -60,6 +60,16 @@ ControlHandler = Callable[[FrameType, Message, PeerInfo], Awaitable[Message]]
 _log = structlog.get_logger("zquic.rpc")
 
 
+def metrics_hook(metrics: Any) -> CallDoneHook:
+    """An `on_call_done` feeding anything with `observe(service, method, code, seconds)`,
+    e.g. `ghostkit.metrics.rpc_metrics()` (labels use the status name, like gRPC)."""
+
+    def hook(service: str, method: str, code: StatusCode, seconds: float, _trace: str) -> None:
+        metrics.observe(service, method, code.name, seconds)
+
+    return hook
+
+
 class Shape(enum.Enum):
     UNARY_UNARY = "unary"
     UNARY_STREAM = "server_streaming"

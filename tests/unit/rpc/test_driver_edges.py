@@ -277,3 +277,29 @@ async def test_relay_propagates_deadline_and_cancel(
             await rig.impl.started.wait()
             nursery.cancel_scope.cancel()
         await rig.impl.cancelled.wait()  # the backend handler saw the client's reset
+
+
+async def test_metrics_hook_feeds_ghostkit_metrics(echo_pb2: Any) -> None:
+    from echo_service import EchoService
+    from ghostkit.metrics import new_registry, rpc_metrics
+    from zquic.rpc import metrics_hook
+
+    registry = new_registry(process_collectors=False)
+    server = RpcServer(on_call_done=metrics_hook(rpc_metrics(registry)))
+    svc = echo_pb2.DESCRIPTOR.services_by_name["Echo"]
+    server.add_service(svc, EchoService(echo_pb2))
+    conn = FakeConnection()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(server.handle_connection, conn)
+        stub = Stub(Channel(conn), svc)
+        with trio.fail_after(5):
+            await stub.Unary(echo_pb2.EchoRequest())
+            with pytest.raises(RpcError):
+                await stub.Unary(echo_pb2.EchoRequest(mode="error"))
+        nursery.cancel_scope.cancel()
+    labels = {"service": "rpctest.Echo", "method": "Unary"}
+    assert registry.get_sample_value("ghost_rpc_requests_total", {**labels, "code": "OK"}) == 1
+    assert (
+        registry.get_sample_value("ghost_rpc_requests_total", {**labels, "code": "NOT_FOUND"}) == 1
+    )
+    assert registry.get_sample_value("ghost_rpc_duration_seconds_count", labels) == 2
