@@ -17,7 +17,7 @@ from .config import (
     DEFAULT_MAX_DATAGRAM_SIZE,
     FlowConfig,
 )
-from .connection import Connection
+from .connection import Connection, ListenerFactory
 from .endpoint import _reraise_single
 from .tls import TLSConfig, apply_client
 from .udp import UdpSocket
@@ -70,6 +70,8 @@ async def connect(
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
     max_datagram_size: int = DEFAULT_MAX_DATAGRAM_SIZE,
     flow: FlowConfig | None = None,
+    event_listener_factory: ListenerFactory | None = None,
+    max_datagram_frame_size: int | None = None,
 ) -> AsyncIterator[Connection]:
     """Connect and yield a `Connection` once the handshake completes.
 
@@ -88,6 +90,8 @@ async def connect(
         max_stream_data=flow.stream_window,
         connection_id_length=CONNECTION_ID_LENGTH,
     )
+    if max_datagram_frame_size is not None:
+        qconf.max_datagram_frame_size = max_datagram_frame_size
     apply_client(tls, qconf, server_name or tls.server_name or host)
     if session_ticket is not None:
         qconf.session_ticket = session_ticket
@@ -108,6 +112,7 @@ async def connect(
         remote_address=addr,
         windows=windows,
         send_buffer=flow.send_buffer,
+        event_listener_factory=event_listener_factory,
     )
     box.append(conn)
     sockets = [udp]

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 log = structlog.get_logger("zquic.connection")
 
 EventListener = Callable[[Any], None]
+# Called once when the handshake completes (ALPN known); returns a listener or None.
+ListenerFactory = Callable[["Connection"], EventListener | None]
 RX_BACKLOG_MAX = 256  # datagrams held while receive is paused (qh3 backpressure)
 RX_HARD_CAP = 4  # x connection_window: unread bytes past which a paused qh3 connection blocks
 
@@ -65,13 +67,13 @@ class Connection:
         on_cid_issued: Callable[[Connection, bytes], None] | None = None,
         on_cid_retired: Callable[[Connection, bytes], None] | None = None,
         on_terminated: Callable[[Connection], None] | None = None,
+        event_listener_factory: ListenerFactory | None = None,
     ) -> None:
         self.quic = quic  # the core object, for the documented low-level hook
         self._quic = quic
         self._backend = backend
         self._udp = udp
         self.is_client = is_client
-        self.remote_address = remote_address
         self._windows = windows
         self._send_buffer = send_buffer
         self._on_cid_issued = on_cid_issued
@@ -99,6 +101,9 @@ class Connection:
         self._max_peer_uni = -1
         self._timer_scope: trio.CancelScope | None = None
         self._event_listener: EventListener | None = None
+        self._listener_factory = event_listener_factory
+        self._held_events: list[Any] = []
+        self._last_peer: Any = remote_address
         self._pings: dict[int, trio.Event] = {}
         self._next_ping = 1
         self._stats = ConnectionStats()
@@ -117,6 +122,11 @@ class Connection:
         return f"<Connection {role} {self._backend.name} peer={self.remote_address}>"
 
     # ---- public properties -----------------------------------------------------------------
+    @property
+    def remote_address(self) -> Any:
+        """Where the core currently sends (follows the peer when it migrates)."""
+        return self._last_peer
+
     @property
     def backend_name(self) -> str:
         return self._backend.name
@@ -419,6 +429,7 @@ class Connection:
                 udp.send(data, addr)
                 st.datagrams_sent += 1
                 st.bytes_sent += len(data)
+            self._last_peer = addr
             if not self._backend.consumption_flow_control:
                 self._progress.unpark_all()  # qh3's backlog counts unsent bytes only
         self._process_events()
@@ -464,56 +475,79 @@ class Connection:
             self._maybe_resume_rx()
 
     def _dispatch_events(self) -> None:
-        ev = self._backend.events
-        listener = self._event_listener
         quic = self._quic
         while True:
             event = quic.next_event()
             if event is None:
                 break
-            t = type(event)
-            if t is ev.StreamDataReceived and listener is None:
-                self._on_stream_data(event.stream_id, event.data, event.end_stream)
-                continue
-            if t is ev.HandshakeCompleted:
-                self.alpn_protocol = event.alpn_protocol
-                self.session_resumed = event.session_resumed
-                self.early_data_accepted = event.early_data_accepted
-                self._peer_certificate = self._backend.peer_certificate(quic)
-                self.handshake_complete.set()
-                self._state_lot.unpark_all()
-            elif t is ev.ConnectionIdIssued:
-                self._cids.add(event.connection_id)
-                if self._on_cid_issued is not None:
-                    self._on_cid_issued(self, event.connection_id)
-            elif t is ev.ConnectionIdRetired:
-                self._cids.discard(event.connection_id)
-                if self._on_cid_retired is not None:
-                    self._on_cid_retired(self, event.connection_id)
-            elif t is ev.PingAcknowledged:
-                done = self._pings.get(event.uid)
-                if done is not None:
-                    done.set()
-            elif t is ev.ConnectionTerminated:
-                self._on_terminated_event(event)
-            if listener is not None:
-                listener(event)
-                continue
-            if t is ev.StreamReset:
-                s = self._streams.get(event.stream_id)
-                if s is not None:
-                    s._on_reset(event.error_code)
-                else:
-                    self._stream_for_peer(event.stream_id, reset=event.error_code)
-            elif t is ev.StopSendingReceived:
-                s = self._streams.get(event.stream_id)
-                if s is None:
-                    s = self._stream_for_peer(event.stream_id)
-                if s is not None:
-                    s._on_stop_sending(event.error_code)
-                    if not s._send_finished:
-                        s._send_finished = True
-                        self._core_call(quic.reset_stream, event.stream_id, event.error_code)
+            self._dispatch_one(event)
+
+    def _dispatch_one(self, event: Any) -> None:
+        ev = self._backend.events
+        quic = self._quic
+        t = type(event)
+        if (
+            self._listener_factory is not None
+            and not self.handshake_complete.is_set()
+            and t in (ev.StreamDataReceived, ev.StreamReset, ev.StopSendingReceived)
+        ):
+            # 0-RTT stream events before the factory could pick a listener: hold them.
+            self._held_events.append(event)
+            return
+        listener = self._event_listener
+        if t is ev.StreamDataReceived and listener is None:
+            self._on_stream_data(event.stream_id, event.data, event.end_stream)
+            return
+        if t is ev.HandshakeCompleted:
+            self.alpn_protocol = event.alpn_protocol
+            self.session_resumed = event.session_resumed
+            self.early_data_accepted = event.early_data_accepted
+            self._peer_certificate = self._backend.peer_certificate(quic)
+            self.handshake_complete.set()
+            self._state_lot.unpark_all()
+            if self._listener_factory is not None:
+                # Chosen synchronously (e.g. by ALPN) so no later event misses the listener.
+                factory, self._listener_factory = self._listener_factory, None
+                chosen = factory(self)
+                if chosen is not None:
+                    self._event_listener = chosen
+                    chosen(event)
+                held, self._held_events = self._held_events, []
+                for h in held:
+                    self._dispatch_one(h)
+                return
+        elif t is ev.ConnectionIdIssued:
+            self._cids.add(event.connection_id)
+            if self._on_cid_issued is not None:
+                self._on_cid_issued(self, event.connection_id)
+        elif t is ev.ConnectionIdRetired:
+            self._cids.discard(event.connection_id)
+            if self._on_cid_retired is not None:
+                self._on_cid_retired(self, event.connection_id)
+        elif t is ev.PingAcknowledged:
+            done = self._pings.get(event.uid)
+            if done is not None:
+                done.set()
+        elif t is ev.ConnectionTerminated:
+            self._on_terminated_event(event)
+        if listener is not None:
+            listener(event)
+            return
+        if t is ev.StreamReset:
+            s = self._streams.get(event.stream_id)
+            if s is not None:
+                s._on_reset(event.error_code)
+            else:
+                self._stream_for_peer(event.stream_id, reset=event.error_code)
+        elif t is ev.StopSendingReceived:
+            s = self._streams.get(event.stream_id)
+            if s is None:
+                s = self._stream_for_peer(event.stream_id)
+            if s is not None:
+                s._on_stop_sending(event.error_code)
+                if not s._send_finished:
+                    s._send_finished = True
+                    self._core_call(quic.reset_stream, event.stream_id, event.error_code)
 
     def _stream_for_peer(self, stream_id: int, reset: int | None = None) -> QuicStream | None:
         """Create (and queue for accept) a stream the peer opened, if it is new."""

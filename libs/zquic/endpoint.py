@@ -31,7 +31,7 @@ from .config import (
     MIN_INITIAL_DATAGRAM,
     FlowConfig,
 )
-from .connection import Connection
+from .connection import Connection, ListenerFactory
 from .errors import ConnectionClosed
 from .ratelimit import RateLimitedLog
 from .tls import ClientCertificateVerifier, TicketStore, TLSConfig, apply_server
@@ -92,7 +92,11 @@ class ServerEndpoint:
         idle_timeout: float,
         max_datagram_size: int,
         flow: FlowConfig,
+        event_listener_factory: ListenerFactory | None = None,
+        max_datagram_frame_size: int | None = None,
     ) -> None:
+        self._listener_factory = event_listener_factory
+        self._datagram_frame_size = max_datagram_frame_size
         self._udp = udp
         self._backend = backend
         self._tls = tls
@@ -153,6 +157,12 @@ class ServerEndpoint:
             max_stream_data=self._flow.stream_window,
             connection_id_length=CONNECTION_ID_LENGTH,
         )
+        frame_size = self._datagram_frame_size
+        if frame_size is None and b.name == "qh3" and "h3" in self._alpn:
+            # qh3's H3Connection advertises H3_DATAGRAM, which needs DATAGRAM frame support.
+            frame_size = 65536
+        if frame_size is not None:
+            qconf.max_datagram_frame_size = frame_size
         apply_server(self._tls, qconf)
         return qconf
 
@@ -190,6 +200,7 @@ class ServerEndpoint:
             on_cid_issued=self._cid_issued,
             on_cid_retired=self._cid_retired,
             on_terminated=self._terminated,
+            event_listener_factory=self._listener_factory,
         )
         conn_box.append(conn)
         self._conn_cids[conn] = set()
@@ -374,6 +385,8 @@ async def open_server(
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
     max_datagram_size: int = DEFAULT_MAX_DATAGRAM_SIZE,
     flow: FlowConfig | None = None,
+    event_listener_factory: ListenerFactory | None = None,
+    max_datagram_frame_size: int | None = None,
 ) -> AsyncIterator[ServerEndpoint]:
     """Run a server endpoint for the duration of the `async with` block."""
     chosen = get_backend(backend)
@@ -399,6 +412,8 @@ async def open_server(
                 idle_timeout=idle_timeout,
                 max_datagram_size=max_datagram_size,
                 flow=flow or FlowConfig(),
+                event_listener_factory=event_listener_factory,
+                max_datagram_frame_size=max_datagram_frame_size,
             )
             nursery.start_soon(endpoint._reader)
             nursery.start_soon(udp.flusher)
@@ -441,6 +456,8 @@ async def serve(
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
     max_datagram_size: int = DEFAULT_MAX_DATAGRAM_SIZE,
     flow: FlowConfig | None = None,
+    event_listener_factory: ListenerFactory | None = None,
+    max_datagram_frame_size: int | None = None,
     task_status: trio.TaskStatus[ServerEndpoint] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve until cancelled; `task_status.started(endpoint)` once the socket is bound."""
@@ -455,6 +472,8 @@ async def serve(
         idle_timeout=idle_timeout,
         max_datagram_size=max_datagram_size,
         flow=flow,
+        event_listener_factory=event_listener_factory,
+        max_datagram_frame_size=max_datagram_frame_size,
     ) as endpoint:
         task_status.started(endpoint)
         await trio.sleep_forever()

@@ -150,6 +150,9 @@ async def test_migration_keeps_streams(backend, run_server, client_tls):
                     assert await echo(conn, b"fresh stream") == b"fresh stream"
                     await conn.ping()
                     assert ep.stats()["connections_accepted"] == 1
+                    # The server follows the client to its new address.
+                    (server_conn,) = ep.connections
+                    assert server_conn.remote_address[1] == new_addr[1]
 
 
 async def test_stateless_reset_for_recently_closed(run_server, client_tls):
