@@ -54,10 +54,13 @@ def _to_rpc(method: str, exc: Exception) -> RpcError:
 def unary(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     async def wrapper(self: WalletServicer, request: Any, context: Any) -> Any:
+        self._call_started()
         try:
             return await fn(self, request, context)
         except Exception as exc:
             raise _to_rpc(fn.__name__, exc) from None
+        finally:
+            self._call_ended()
 
     return wrapper
 
@@ -119,6 +122,25 @@ class WalletServicer:
         # One lock per sending address: nonce choice and submission happen under it, so two
         # concurrent sends from one account never pick the same nonce.
         self._send_locks: dict[str, trio.Lock] = {}
+        self._inflight = 0
+        self._idle = trio.Event()
+        self._idle.set()
+
+    # ------------------------------------------------------------------ drain
+
+    def _call_started(self) -> None:
+        if self._inflight == 0:
+            self._idle = trio.Event()
+        self._inflight += 1
+
+    def _call_ended(self) -> None:
+        self._inflight -= 1
+        if self._inflight == 0:
+            self._idle.set()
+
+    async def drained(self) -> None:
+        """Return once no unary call is in progress (streams are not counted)."""
+        await self._idle.wait()
 
     # ------------------------------------------------------------------ helpers
 

@@ -1,0 +1,100 @@
+"""The walletd process: key store, ghostd client, WalletService on QUIC, graceful drain."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import trio
+import zquic
+from ghostkit.certs import ensure_dev_certs
+from ghostkit.daemon import DaemonContext
+from zquic.rpc import RpcServer, StatusCode, serve_rpc
+
+from .config import WalletdConfig
+from .keystore import KDF_PROFILES, KeyStore
+from .node import QuicNodeClient
+from .service import SERVICE, WalletServicer
+
+
+def tls_configs(config: WalletdConfig) -> tuple[zquic.TLSConfig, zquic.TLSConfig]:
+    """(server, client) TLS settings: explicit paths, else the dev CA in state_dir."""
+    needs_dev = None in (
+        config.tls_cert,
+        config.tls_key,
+        config.tls_ca,
+        config.tls_client_cert,
+        config.tls_client_key,
+    )
+    certs = ensure_dev_certs(config.state_dir) if needs_dev else None
+    server_pair = certs.server("walletd") if certs else None
+    client_pair = certs.client("walletd") if certs else None
+    ca = config.tls_ca or (certs.ca.cert if certs else None)
+    server = zquic.TLSConfig(
+        certfile=config.tls_cert or server_pair.cert,  # type: ignore[union-attr]
+        keyfile=config.tls_key or server_pair.key,  # type: ignore[union-attr]
+        cafile=ca,
+    )
+    client = zquic.TLSConfig(
+        certfile=config.tls_client_cert or client_pair.cert,  # type: ignore[union-attr]
+        keyfile=config.tls_client_key or client_pair.key,  # type: ignore[union-attr]
+        cafile=ca,
+    )
+    return server, client
+
+
+async def run(config: WalletdConfig, ctx: DaemonContext[WalletdConfig]) -> None:
+    """`main` for ghostkit.run_daemon."""
+    log = ctx.log
+    if config.kdf_profile == "fast_insecure":
+        log.warning("kdf_fast_insecure", note="new keys are barely protected: tests only")
+    server_tls, client_tls = await trio.to_thread.run_sync(tls_configs, config)
+    keystore = await trio.to_thread.run_sync(KeyStore, config.keystore_path)
+    try:
+        async with trio.open_nursery() as nursery:
+            node = QuicNodeClient(
+                config.node_endpoint,
+                client_tls,
+                nursery,
+                via_bridge=bool(config.bridge),
+                timeout=config.node_timeout,
+                connect_timeout=config.node_timeout,
+            )
+            servicer = WalletServicer(
+                keystore,
+                node,
+                kdf=KDF_PROFILES[config.kdf_profile],
+                stream_reconnect_timeout=config.stream_reconnect_timeout,
+            )
+
+            def on_call_done(
+                service: str, method: str, code: StatusCode, seconds: float, _trace: str
+            ) -> None:
+                ctx.rpc.observe(service, method, code.name, seconds)
+
+            server = RpcServer(on_call_done=on_call_done, logger=log)
+            server.add_service(SERVICE, servicer)
+            endpoint: Any = await nursery.start(
+                functools.partial(
+                    serve_rpc, server, config.listen_host, config.listen_port, tls=server_tls
+                )
+            )
+            host, port = endpoint.local_address[:2]
+            log.info(
+                "listening",
+                host=host,
+                port=port,
+                service=SERVICE.full_name,
+                keystore=str(config.keystore_path),
+                node=str(config.node_endpoint),
+                via_bridge=bool(config.bridge),
+            )
+            ctx.ready()
+            await ctx.shutdown_requested.wait()
+            # Drain: unary calls in flight finish (run_daemon cancels us after the grace);
+            # streams follow the chain forever, so they end with the process.
+            await servicer.drained()
+            log.info("drained")
+            nursery.cancel_scope.cancel()
+    finally:
+        keystore.close()
