@@ -9,7 +9,8 @@ import trio
 import zquic
 from ghostkit.certs import ensure_dev_certs
 from ghostkit.daemon import DaemonContext
-from zquic.rpc import RpcServer, StatusCode, serve_rpc
+from zquic.rpc import RpcServer, serve_rpc
+from zquic.rpc.server import metrics_hook
 
 from .config import WalletdConfig
 from .keystore import KDF_PROFILES, KeyStore
@@ -66,13 +67,7 @@ async def run(config: WalletdConfig, ctx: DaemonContext[WalletdConfig]) -> None:
                 kdf=KDF_PROFILES[config.kdf_profile],
                 stream_reconnect_timeout=config.stream_reconnect_timeout,
             )
-
-            def on_call_done(
-                service: str, method: str, code: StatusCode, seconds: float, _trace: str
-            ) -> None:
-                ctx.rpc.observe(service, method, code.name, seconds)
-
-            server = RpcServer(on_call_done=on_call_done, logger=log)
+            server = RpcServer(on_call_done=metrics_hook(ctx.rpc), logger=log)
             server.add_service(SERVICE, servicer)
             endpoint: Any = await nursery.start(
                 functools.partial(
