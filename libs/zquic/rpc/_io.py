@@ -110,9 +110,3 @@ class MessageQueue:
             if self._ended:
                 return None
             await self._changed.wait()
-
-    async def wait_ended(self) -> None:
-        while not self._ended and self._error is None:
-            await self._changed.wait()
-        if self._error is not None and not self._items:
-            raise self._error

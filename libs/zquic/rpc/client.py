@@ -118,6 +118,7 @@ class Call(Generic[R]):
             accept_encodings=channel.accept_encodings,
         )
         self._stream: Any = None
+        self._start_lock = trio.Lock()
         self._pending = b""
         # Requests sent (then half-close) on the first flush: server-streaming calls.
         self._initial: list[Message] | None = None
@@ -186,8 +187,11 @@ class Call(Generic[R]):
 
     async def start(self) -> None:
         """Open the stream and queue the header (sent with the first message or flush)."""
-        if self._stream is not None:
-            return
+        async with self._start_lock:  # a bidi sender and receiver may both get here first
+            if self._stream is None:
+                await self._start()
+
+    async def _start(self) -> None:
 
         async def op() -> None:
             self._stream = await self._channel.open_stream()

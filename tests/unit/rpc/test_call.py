@@ -209,3 +209,9 @@ def test_oversized_status_is_trimmed_not_fatal() -> None:
 def test_header_frame_type_for_control_stream() -> None:
     (frame,) = FrameDecoder().feed(ClientCall().start("/a.B/C"))
     assert frame.type == FrameType.GRPC_REQUEST and frame.kind == Kind.HEADER
+
+
+def test_status_enum_matches_proto() -> None:
+    proto = {v.name: v.number for v in bridge_pb2.StatusCode.DESCRIPTOR.values}
+    assert proto == {c.name: c.value for c in StatusCode}
+    assert len(proto) == 17

@@ -47,11 +47,24 @@ async def test_large_messages_and_limit(qrig: Any, echo_pb2: Any) -> None:
     big = bytes(range(256)) * (3 * 4096)  # 3 MiB, chunked into ~49 frames each way
     with trio.fail_after(30):
         assert (await qrig.stub.Unary(echo_pb2.EchoRequest(payload=big))).payload == big
+        with pytest.raises(RpcError) as info:  # refused by the sender, nothing sent
+            await qrig.stub.Unary(echo_pb2.EchoRequest(payload=b"x" * (4 * 1024 * 1024 + 1)))
+        assert info.value.code == StatusCode.RESOURCE_EXHAUSTED
         qrig.channel.max_message_size = 6 * 1024 * 1024  # client ignores the 4 MiB limit
-        with pytest.raises(RpcError) as info:
+        with pytest.raises(RpcError) as info:  # refused by the receiving server
             await qrig.stub.Unary(echo_pb2.EchoRequest(payload=b"x" * (5 * 1024 * 1024)))
     assert info.value.code == StatusCode.RESOURCE_EXHAUSTED
-    with trio.fail_after(10):  # connection still fine
+
+
+async def test_connection_survives_refused_large_message(qrig: Any, echo_pb2: Any) -> None:
+    # The server stops reading a 5 MiB request it refused while megabytes of it are buffered
+    # in the transport; later calls on the same connection must still flow.
+    qrig.channel.max_message_size = 6 * 1024 * 1024
+    with trio.fail_after(30):
+        await qrig.stub.Unary(echo_pb2.EchoRequest(payload=b"y" * (3 * 1024 * 1024)))
+        with pytest.raises(RpcError):
+            await qrig.stub.Unary(echo_pb2.EchoRequest(payload=b"x" * (5 * 1024 * 1024)))
+    with trio.fail_after(10):
         assert (await qrig.stub.Unary(echo_pb2.EchoRequest(text="ok"))).text == "ok"
 
 
