@@ -205,6 +205,8 @@ class Storage:
         except BaseException:
             self._conn.execute("ROLLBACK")
             self._tip = None
+            if not self.is_empty():
+                self.tip()  # re-read now, on this thread, so readers never hit the database
             raise
         self._conn.execute("COMMIT")
 

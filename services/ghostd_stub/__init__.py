@@ -1,0 +1,1 @@
+"""ghostd_stub: the GhostChain development node (docs/ghostd.md)."""
