@@ -134,6 +134,7 @@ def test_receiver_refuses_oversized_announcement() -> None:
         (encode_message(1, b"x"), "must start with a HEADER"),
         (encode_frame(2, b"\x01"), "GRPC_RESPONSE frame"),
         (encode_frame(1, b"\x01\xff\xff"), "malformed call header"),
+        (encode_frame(1, b"\x01\x0a\x03\xff\xfe\xfd"), "bad UTF-8"),
         (
             encode_frame(1, b"\x01" + bridge_pb2.CallHeader(method="x").SerializeToString()),
             "method",
