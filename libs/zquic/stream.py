@@ -57,8 +57,10 @@ class QuicStream(trio.abc.HalfCloseableStream):
     def _on_reset(self, error_code: int) -> None:
         if not self._recv_eof or self._recv_buf:
             self._recv_error = StreamReset(error_code)
-        self._conn._consume(self.stream_id, len(self._recv_buf))
+        # Clear before consuming: _consume re-checks per-stream buffers to resume receiving.
+        n = len(self._recv_buf)
         self._recv_buf.clear()
+        self._conn._consume(self.stream_id, n)
         self._recv_lot.unpark_all()
 
     def _on_stop_sending(self, error_code: int) -> None:
@@ -179,8 +181,9 @@ class QuicStream(trio.abc.HalfCloseableStream):
         if not self.receive_finished:
             self._recv_stopped = True
             conn._core_call(conn._quic.stop_stream, self.stream_id, error_code)
-        conn._consume(self.stream_id, len(self._recv_buf))
+        n = len(self._recv_buf)
         self._recv_buf.clear()
+        conn._consume(self.stream_id, n)
         self._recv_lot.unpark_all()
         conn._flush()
         conn._wake()
@@ -206,8 +209,9 @@ class QuicStream(trio.abc.HalfCloseableStream):
                 self._recv_stopped = True
                 conn._core_call(conn._quic.stop_stream, self.stream_id, 0)
             conn._flush()
-        conn._consume(self.stream_id, len(self._recv_buf))
+        n = len(self._recv_buf)
         self._recv_buf.clear()
+        conn._consume(self.stream_id, n)
         self._closed = True
         self._recv_lot.unpark_all()
         conn._wake()
