@@ -77,9 +77,13 @@ def test_signed_transfer_passes_the_chain_checks() -> None:
 
 def view(balance: int, nonce: int = 0, pending: frozenset[int] = frozenset(), out: int = 0):
     return core.AccountView(
-        address="x", balance=balance, nonce=nonce, height=1, pending_nonces=pending,
+        address="x",
+        balance=balance,
+        nonce=nonce,
+        height=1,
+        pending_nonces=pending,
         pending_outgoing=out,
-    )  # fmt: skip
+    )
 
 
 def test_next_nonce_counts_own_pending_transactions() -> None:

@@ -81,8 +81,11 @@ async def test_balance_of_wallet_account_and_any_address(
         acct = await funded(wallet, node, "main", 5 * GHOST)
         resp = await wallet.GetBalance(W.GetBalanceRequest(account="main"), None)
         assert (resp.address, resp.balance, resp.next_nonce, resp.pending_outgoing) == (
-            acct.address, 5 * GHOST, 0, 0,
-        )  # fmt: skip
+            acct.address,
+            5 * GHOST,
+            0,
+            0,
+        )
         node.credit(BOB.address, 7)
         other = await wallet.GetBalance(W.GetBalanceRequest(account=BOB.address_text), None)
         assert other.balance == 7

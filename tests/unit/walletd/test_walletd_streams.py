@@ -46,8 +46,9 @@ async def test_transactions_replay_then_live_with_directions(
             )
             replayed = [await tx_in.receive(), await tx_in.receive()]
             assert {(e.account, e.direction) for e in replayed} == {
-                ("alice", W.DIRECTION_OUTGOING), ("bob", W.DIRECTION_INCOMING),
-            }  # fmt: skip
+                ("alice", W.DIRECTION_OUTGOING),
+                ("bob", W.DIRECTION_INCOMING),
+            }
             assert all(
                 e.height == 1 and e.transaction.receipt.tx_hash == first.tx_hash for e in replayed
             )
