@@ -154,6 +154,8 @@ class FakeNode:
             info = self.included[h]
             if info.transaction.sender == raw or recipient(info.transaction) == raw:
                 rows.append(info)
+        if page_token and not page_token.isdigit():
+            raise NodeError(Code.INVALID_ARGUMENT, "ghostd: page_token is not valid here")
         start = int(page_token or 0)
         size = page_size or 50
         page = rows[start : start + size]
