@@ -35,7 +35,7 @@ class Settings:
     def __init__(self, args: argparse.Namespace) -> None:
         quick = args.quick
         self.quick = quick
-        self.reps: int = args.reps or (1 if quick else 3)
+        self.reps: int = args.reps or (1 if quick else 5)
         self.duration: float = args.duration or (0.3 if quick else 1.0)
         self.warmup: float = 0.05 if quick else 0.2
         self.bulk_size: int = int((args.bulk_mib or (4 if quick else 32)) * 1024 * 1024)
@@ -328,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=["aioquic", "qh3", "all"], default="all")
     parser.add_argument("--only", choices=GROUPS, help="run one benchmark group")
     parser.add_argument("--out", type=Path, help="also write the JSON lines to FILE")
-    parser.add_argument("--reps", type=int, help="repetitions (default 3; quick 1)")
+    parser.add_argument("--reps", type=int, help="repetitions (default 5; quick 1)")
     parser.add_argument("--duration", type=float, help="seconds per timed repetition")
     parser.add_argument("--bulk-mib", type=float, help="bulk transfer size (default 32; quick 4)")
     args = parser.parse_args(argv)

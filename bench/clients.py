@@ -15,6 +15,7 @@ from .proto import BENCH_SERVICE, Payload
 from .rawcore import CoreConn, CoreDriver, udp_socket
 
 OneCall = Callable[[], Awaitable[None]]
+BULK_STALL_S = 20.0  # far above any healthy run (32 MiB at 5 MB/s is ~7 s)
 
 
 async def _timed_calls(
@@ -114,11 +115,17 @@ def bulk(*, port: int, backend: str, certs: Path, size: int) -> Sample:
         ) as conn:
             t0 = trio.current_time()
             stream = await conn.open_stream()
-            await stream.send_all(data)
-            await stream.send_eof()
             reply = b""
-            while chunk := await stream.receive_some():
-                reply += chunk
+            with trio.move_on_after(BULK_STALL_S) as guard:
+                await stream.send_all(data)
+                await stream.send_eof()
+                while chunk := await stream.receive_some():
+                    reply += chunk
+            if guard.cancelled_caught:  # report the stall with evidence, don't wait for idle
+                raise RuntimeError(
+                    f"bulk stalled for {BULK_STALL_S} s: client stats {conn.stats()}, "
+                    f"send backlog {conn._send_backlog(stream.stream_id)}"
+                )
             elapsed = trio.current_time() - t0
             await stream.aclose()
             if int.from_bytes(reply, "big") != size:
@@ -129,15 +136,18 @@ def bulk(*, port: int, backend: str, certs: Path, size: int) -> Sample:
 
 
 def handshakes(*, port: int, backend: str, certs: Path, resumed: bool, duration: float) -> Sample:
-    """Sequential connect + close. Resumed: each connection uses the ticket of the previous
-    one (tickets are single-use) and waits for its own fresh ticket before closing."""
+    """Sequential connect (handshake complete) + close, timed per connection; the rate is
+    connections / summed connection time. Resumed: each connection presents the ticket of the
+    previous one (the server's tickets are single-use) and, untimed, waits for its own fresh
+    ticket before closing (it arrives one round trip after the handshake)."""
 
     async def main() -> Sample:
         import zquic
 
         tls = client_tls(certs)
 
-        async def one(ticket: Any) -> tuple[Any, bool]:
+        async def one(ticket: Any) -> tuple[Any, bool, float]:
+            t0 = trio.current_time()
             async with zquic.connect(
                 HOST,
                 port,
@@ -146,28 +156,26 @@ def handshakes(*, port: int, backend: str, certs: Path, resumed: bool, duration:
                 backend=backend,
                 session_ticket=ticket,
             ) as conn:
-                if not resumed:
-                    return None, False
-                if conn.session_ticket is None:
+                spent = trio.current_time() - t0
+                if resumed and conn.session_ticket is None:
                     got = trio.Event()
                     conn.on_session_ticket = lambda _t: got.set()
                     with trio.fail_after(5):
                         await got.wait()
-                return conn.session_ticket, conn.session_resumed
+                t1 = trio.current_time()
+            spent += trio.current_time() - t1
+            return conn.session_ticket, conn.session_resumed, spent
 
         ticket = (await one(None))[0] if resumed else None
-        count = hits = 0
+        hits = 0
         latencies: list[float] = []
-        start = trio.current_time()
-        end = start + duration
-        while (t0 := trio.current_time()) < end or count == 0:
-            ticket, was_resumed = await one(ticket)
-            latencies.append(trio.current_time() - t0)
-            count += 1
+        end = trio.current_time() + duration
+        while trio.current_time() < end or not latencies:
+            ticket, was_resumed, spent = await one(ticket if resumed else None)
+            latencies.append(spent)
             hits += was_resumed
-        elapsed = trio.current_time() - start
-        extra = {"resumed_fraction": hits / count} if resumed else {}
-        return Sample(count / elapsed, latencies, extra)
+        extra = {"resumed_fraction": hits / len(latencies)} if resumed else {}
+        return Sample(len(latencies) / sum(latencies), latencies, extra)
 
     return trio.run(main)
 
@@ -238,7 +246,10 @@ def core_bulk(*, port: int, backend: str, certs: Path, size: int) -> Sample:
         t0 = trio.current_time()
         sid = conn.quic.get_next_available_stream_id(False)
         conn.quic.send_stream_data(sid, data, True)
-        await driver.pump(until=lambda: done[0] or conn.terminated)
+        with trio.move_on_after(BULK_STALL_S) as guard:
+            await driver.pump(until=lambda: done[0] or conn.terminated)
+        if guard.cancelled_caught:
+            raise RuntimeError(f"raw core bulk stalled for {BULK_STALL_S} s")
         elapsed = trio.current_time() - t0
         await _core_close(driver, conn)
         if int.from_bytes(reply, "big") != size:
