@@ -159,6 +159,12 @@ class QuicNodeClient:
                 return NodeError(
                     Code.UNAVAILABLE, f"{self.target} did not answer within {self.timeout:g}s"
                 )
+            if exc.code in (StatusCode.INTERNAL, StatusCode.UNKNOWN, StatusCode.DATA_LOSS):
+                # The node failed, not the request: report the dependency as unavailable
+                # rather than passing an INTERNAL through as if walletd had crashed.
+                return NodeError(
+                    Code.UNAVAILABLE, f"{self.target} failed to answer ({exc.message})"
+                )
             return NodeError(_code(exc.code), f"ghostd: {exc.message}")
         self._drop()
         return NodeError(Code.UNAVAILABLE, f"{self.target} connection lost ({exc})")
