@@ -7,7 +7,6 @@ clocks. The trio driver (`zquic.pool`) owns the sockets and calls in here on eve
 from __future__ import annotations
 
 import enum
-import math
 from typing import Any
 
 import attrs
@@ -98,6 +97,7 @@ class EndpointCounters:
     connect_failures: int = 0
     streams_opened: int = 0
     resumed: int = 0
+    health_checks: int = 0
     evicted: dict[str, int] = attrs.field(factory=dict)
 
 
@@ -171,9 +171,11 @@ class EndpointPolicy:
         self._remove(slot, reason)
         return True
 
-    def checked(self, slot: Slot, now: float) -> None:
-        """A health check succeeded."""
+    def checked(self, slot: Slot, now: float, *, ping_ok: bool = False) -> None:
+        """Mark a connection as checked now (`ping_ok`: a health check succeeded)."""
         slot.last_checked = now
+        if ping_ok:
+            self.counters.health_checks += 1
 
     # ---- maintenance -----------------------------------------------------------------------
     def sweep(self, now: float) -> list[tuple[Slot, EvictReason]]:
@@ -212,20 +214,6 @@ class EndpointPolicy:
             and now - max(s.last_checked, s.last_used) >= interval
         ]
 
-    def next_deadline(self, now: float) -> float:
-        """The earliest time a rule could fire (the driver sleeps at most until then)."""
-        c = self.config
-        t = math.inf
-        for s in self.slots:
-            if s.state is SlotState.READY and c.max_age is not None:
-                t = min(t, s.created_at + c.max_age)
-            if s.streams == 0 and s.state is SlotState.READY:
-                if c.max_idle is not None:
-                    t = min(t, s.last_used + c.max_idle)
-                if c.health_check_interval is not None:
-                    t = min(t, max(s.last_checked, s.last_used) + c.health_check_interval)
-        return max(t, now)
-
     # ---- stats -----------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
         by_state = {state: 0 for state in SlotState}
@@ -241,6 +229,7 @@ class EndpointPolicy:
             "evicted_by_reason": dict(c.evicted),
             "connect_failures": c.connect_failures,
             "connections_resumed": c.resumed,
+            "health_checks": c.health_checks,
             "streams_in_flight": sum(s.streams for s in self.slots),
             "streams_opened": c.streams_opened,
             "waiters": self.waiters,

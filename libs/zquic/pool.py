@@ -473,7 +473,8 @@ class ConnectionPool:
                 ep.lot.unpark_all()
                 self._changed()
             return
-        ep.policy.checked(slot, trio.current_time())
+        ep.policy.checked(slot, trio.current_time(), ping_ok=True)
+        self._changed()
 
 
 class PoolCollector:

@@ -135,20 +135,11 @@ def test_health_checks_select_idle_unchecked_connections():
     p.release(a, 5.0)
     assert p.due_health_checks(9.0) == []
     assert p.due_health_checks(10.0) == [a]
-    p.checked(a, 10.0)
+    p.checked(a, 10.0, ping_ok=True)
     assert p.due_health_checks(14.0) == []
+    assert p.snapshot()["health_checks"] == 1
     assert p.evict(a, EvictReason.PING)
     assert p.counters.evicted == {"ping": 1}
-
-
-def test_next_deadline_tracks_the_earliest_rule():
-    p = EndpointPolicy(PoolConfig(health_check_interval=30.0, max_idle=20.0, max_age=100.0))
-    assert p.next_deadline(0.0) == float("inf")
-    a = p.acquire(0.0).slot  # type: ignore[union-attr]
-    p.connected(a, 0.0)
-    assert p.next_deadline(0.0) == 100.0  # busy: only age applies
-    p.release(a, 5.0)
-    assert p.next_deadline(5.0) == 25.0  # idle deadline
 
 
 def test_snapshot_counts():

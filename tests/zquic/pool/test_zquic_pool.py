@@ -220,6 +220,65 @@ async def test_resumption_with_stored_ticket(backend, run_server, client_tls, ea
             await s1_again.aclose()
 
 
+class UdpRelay:
+    """A loopback UDP relay in front of a server; `blackhole = True` drops everything (a peer
+    that vanished without a CONNECTION_CLOSE)."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target = (HOST, target_port)
+        self.blackhole = False
+        self.sock = trio.socket.socket(trio.socket.AF_INET, trio.socket.SOCK_DGRAM)
+        self.client_addr: Any = None
+        self.upstream: Any = None
+
+    async def run(self, task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED) -> None:
+        await self.sock.bind((HOST, 0))
+        self.upstream = trio.socket.socket(trio.socket.AF_INET, trio.socket.SOCK_DGRAM)
+        await self.upstream.bind((HOST, 0))
+        task_status.started(self.sock.getsockname()[1])
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._back)
+            while True:
+                data, addr = await self.sock.recvfrom(65536)
+                self.client_addr = addr
+                if not self.blackhole:
+                    await self.upstream.sendto(data, self.target)
+
+    async def _back(self) -> None:
+        while True:
+            data, _ = await self.upstream.recvfrom(65536)
+            if not self.blackhole and self.client_addr is not None:
+                await self.sock.sendto(data, self.client_addr)
+
+
+async def test_failed_health_check_evicts_and_replaces(backend, run_server, client_tls):
+    with trio.fail_after(10):
+        async with run_server() as endpoint, trio.open_nursery() as nursery:
+            relay = UdpRelay(endpoint.local_address[1])
+            port = await nursery.start(relay.run)
+            async with make_pool(
+                backend,
+                client_tls,
+                health_check_interval=0.05,
+                health_check_timeout=0.3,
+                cleanup_interval=0.05,
+                max_idle=None,
+            ) as pool:
+                s1 = await pool.open_stream(HOST, port)
+                assert await echo(s1, b"healthy") == b"healthy"
+                # Pings succeed while the path works: the connection stays.
+                await wait_for(pool, lambda: snap(pool)["health_checks"] >= 2)
+                assert snap(pool)["connections_evicted"] == 0
+                relay.blackhole = True
+                await wait_for(pool, lambda: snap(pool)["evicted_by_reason"].get("ping") == 1)
+                assert snap(pool)["connections_open"] == 0
+                relay.blackhole = False
+                s2 = await pool.open_stream(HOST, port)
+                assert s2.connection is not s1.connection
+                assert await echo(s2, b"replaced") == b"replaced"
+            nursery.cancel_scope.cancel()
+
+
 async def test_channel_and_metrics(backend, run_server, client_tls):
     with trio.fail_after(10):
         async with run_server() as endpoint, make_pool(backend, client_tls) as pool:
