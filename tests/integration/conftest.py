@@ -43,6 +43,12 @@ def free_tcp_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
+def _clean_environ() -> dict[str, str]:
+    """The test's environment minus GHOST* settings, so a developer's shell cannot leak
+    configuration into a daemon under test (pass `env=` to set some on purpose)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("GHOST")}
+
+
 class Daemon:
     """A running daemon process and the lines it printed so far."""
 
@@ -168,9 +174,10 @@ class Launcher:
         argv += list(flags)
         proc = await trio.lowlevel.open_process(
             argv,
+            stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+            env={**_clean_environ(), "PYTHONUNBUFFERED": "1", **(env or {})},
         )
         daemon = Daemon(module, argv, proc)
         self.daemons.append(daemon)
