@@ -13,8 +13,17 @@ from ghost.node.v1 import node_pb2 as N
 from ghost.node.v1 import types_pb2 as T
 from ghost.wallet.v1 import wallet_pb2 as W
 from ghostkit.certs import ensure_dev_certs
-from wd_cluster import NODE, WALLET, fund, included, metrics, start_ghostd, start_walletd, stub
-from wd_procs import free_udp_port
+from wd_cluster import (
+    NODE,
+    WALLET,
+    free_udp_port,
+    fund,
+    included,
+    metrics,
+    start_ghostd,
+    start_walletd,
+    stub,
+)
 from zcrypto import open_key
 from zquic.rpc import RpcError, StatusCode
 
@@ -39,12 +48,12 @@ async def next_update(updates, account: str) -> W.BalanceUpdate:  # type: ignore
 
 
 @pytest.mark.slow
-async def test_every_rpc_over_quic_and_no_secret_in_output(tmp_path: Path) -> None:
+async def test_every_rpc_over_quic_and_no_secret_in_output(launch, tmp_path: Path) -> None:
     ensure_dev_certs(tmp_path)
     with trio.fail_after(90):
         async with AsyncExitStack() as stack:
-            ghostd = await start_ghostd(stack, tmp_path)
-            walletd = await start_walletd(stack, tmp_path, "--ghostd", f"127.0.0.1:{ghostd.port}")
+            ghostd = await start_ghostd(launch, tmp_path)
+            walletd = await start_walletd(launch, tmp_path, "--ghostd", f"127.0.0.1:{ghostd.port}")
             w = await stack.enter_async_context(stub(tmp_path, walletd.port, WALLET))
             g = await stack.enter_async_context(stub(tmp_path, ghostd.port, NODE))
 
@@ -300,76 +309,71 @@ async def test_every_rpc_over_quic_and_no_secret_in_output(tmp_path: Path) -> No
                     assert form not in output
 
 
-async def test_sigkill_right_after_create_loses_nothing(tmp_path: Path) -> None:
+async def test_sigkill_right_after_create_loses_nothing(launch, tmp_path: Path) -> None:
     ensure_dev_certs(tmp_path)
     dead = f"127.0.0.1:{free_udp_port()}"
     with trio.fail_after(40):
-        async with AsyncExitStack() as stack:
-            wd = await start_walletd(stack, tmp_path, "--ghostd", dead)
-            async with stub(tmp_path, wd.port, WALLET) as w:
-                created = await w.CreateAccount(
-                    W.CreateAccountRequest(name="keep", passphrase="keep-me-1"), timeout=10
-                )
-                wd.daemon.signal(signal.SIGKILL)
-            assert await wd.daemon.proc.wait() == -signal.SIGKILL
-        async with AsyncExitStack() as stack:
-            wd = await start_walletd(stack, tmp_path, "--ghostd", dead)
-            async with stub(tmp_path, wd.port, WALLET) as w:
-                listed = await w.ListAccounts(W.ListAccountsRequest(), timeout=5)
-                assert [x.address for x in listed.accounts] == [created.account.address]
-                sig = await w.SignData(
-                    W.SignDataRequest(account="keep", passphrase="keep-me-1", data=b"d"), timeout=10
-                )
-                assert sig.address == created.account.address
-                await expect(
-                    StatusCode.UNAUTHENTICATED,
-                    w.SignData(
-                        W.SignDataRequest(account="keep", passphrase="keep-me-2"), timeout=10
-                    ),
-                )
-                # ghostd is down: a readable UNAVAILABLE, not INTERNAL.
-                err = await expect(
-                    StatusCode.UNAVAILABLE,
-                    w.GetBalance(W.GetBalanceRequest(account="keep"), timeout=15),
-                )
-                assert dead in err.message
-            assert await wd.daemon.stop() == 0
+        wd = await start_walletd(launch, tmp_path, "--ghostd", dead)
+        async with stub(tmp_path, wd.port, WALLET) as w:
+            created = await w.CreateAccount(
+                W.CreateAccountRequest(name="keep", passphrase="keep-me-1"), timeout=10
+            )
+            # SIGKILL as soon as the answer is in: no drain, no close of the database.
+            assert await wd.daemon.kill() == -signal.SIGKILL
+        wd = await start_walletd(launch, tmp_path, "--ghostd", dead)
+        async with stub(tmp_path, wd.port, WALLET) as w:
+            listed = await w.ListAccounts(W.ListAccountsRequest(), timeout=5)
+            assert [x.address for x in listed.accounts] == [created.account.address]
+            sig = await w.SignData(
+                W.SignDataRequest(account="keep", passphrase="keep-me-1", data=b"d"), timeout=10
+            )
+            assert sig.address == created.account.address
+            await expect(
+                StatusCode.UNAUTHENTICATED,
+                w.SignData(W.SignDataRequest(account="keep", passphrase="keep-me-2"), timeout=10),
+            )
+            # ghostd is down: a readable UNAVAILABLE, not INTERNAL.
+            err = await expect(
+                StatusCode.UNAVAILABLE,
+                w.GetBalance(W.GetBalanceRequest(account="keep"), timeout=15),
+            )
+            assert dead in err.message
+        assert await wd.daemon.stop() == 0
 
 
-async def test_bridge_setting_routes_node_calls_to_the_bridge_endpoint(tmp_path: Path) -> None:
+async def test_bridge_setting_routes_node_calls_to_the_bridge_endpoint(
+    launch, tmp_path: Path
+) -> None:
     """No bridge daemon yet: ghostd itself stands in at the bridge address (same protocol);
     the configured direct ghostd address is dead, so success proves the bridge route."""
     ensure_dev_certs(tmp_path)
     with trio.fail_after(40):
-        async with AsyncExitStack() as stack:
-            ghostd = await start_ghostd(stack, tmp_path)
-            wd = await start_walletd(
-                stack,
-                tmp_path,
-                "--ghostd",
-                f"127.0.0.1:{free_udp_port()}",
-                "--bridge",
-                f"127.0.0.1:{ghostd.port}",
-            )
-            listening = await wd.daemon.wait_event("listening")
-            assert listening["via_bridge"] is True
-            async with stub(tmp_path, wd.port, WALLET) as w:
-                from ghostchain.genesis import dev_account
+        ghostd = await start_ghostd(launch, tmp_path)
+        wd = await start_walletd(
+            launch,
+            tmp_path,
+            "--ghostd",
+            f"127.0.0.1:{free_udp_port()}",
+            "--bridge",
+            f"127.0.0.1:{ghostd.port}",
+        )
+        listening = await wd.daemon.wait_event("listening")
+        assert listening["via_bridge"] is True
+        async with stub(tmp_path, wd.port, WALLET) as w:
+            from ghostchain.genesis import dev_account
 
-                alice = dev_account("alice")
-                bal = await w.GetBalance(
-                    W.GetBalanceRequest(account=alice.address_text), timeout=10
-                )
-                assert bal.balance > 0
+            alice = dev_account("alice")
+            bal = await w.GetBalance(W.GetBalanceRequest(account=alice.address_text), timeout=10)
+            assert bal.balance > 0
 
 
-async def test_streams_resume_after_ghostd_restart(tmp_path: Path) -> None:
+async def test_streams_resume_after_ghostd_restart(launch, tmp_path: Path) -> None:
     ensure_dev_certs(tmp_path)
     port = free_udp_port()
     with trio.fail_after(60):
         async with AsyncExitStack() as outer:
-            ghostd = await start_ghostd(outer, tmp_path, port)
-            wd = await start_walletd(outer, tmp_path, "--ghostd", f"127.0.0.1:{port}")
+            ghostd = await start_ghostd(launch, tmp_path, port)
+            wd = await start_walletd(launch, tmp_path, "--ghostd", f"127.0.0.1:{port}")
             w = await outer.enter_async_context(stub(tmp_path, wd.port, WALLET))
             acct = (
                 await w.CreateAccount(
@@ -384,7 +388,7 @@ async def test_streams_resume_after_ghostd_restart(tmp_path: Path) -> None:
             assert (await events.receive()).transaction.receipt.tx_hash == h1
             # Restart ghostd on the same port and state: walletd reconnects and resumes.
             assert await ghostd.daemon.stop() == 0
-            ghostd = await start_ghostd(outer, tmp_path, port)
+            ghostd = await start_ghostd(launch, tmp_path, port)
             async with stub(tmp_path, port, NODE) as g:
                 h2 = await fund(g, acct.address_bytes, 2 * GHOST)
                 h3 = await fund(g, acct.address_bytes, 3 * GHOST)

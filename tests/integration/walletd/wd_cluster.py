@@ -1,10 +1,13 @@
-"""ghostd_stub + walletd_stub processes and QUIC stubs for the walletd integration tests."""
+"""ghostd_stub + walletd_stub processes (through the shared `launch` fixture) and QUIC stubs
+for the walletd integration tests."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import attrs
 import httpx
@@ -15,7 +18,6 @@ from ghost.wallet.v1 import wallet_pb2 as W
 from ghostchain.genesis import dev_account
 from ghostchain.tx import build_transaction, sign_transaction, transfer
 from ghostkit.certs import ensure_dev_certs
-from wd_procs import Daemon, spawn
 from zquic.rpc import Channel, Stub
 
 ALPN = ["ghostbridge/1"]
@@ -23,52 +25,36 @@ WALLET = W.DESCRIPTOR.services_by_name["WalletService"]
 NODE = N.DESCRIPTOR.services_by_name["GhostDService"]
 
 
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @attrs.define
 class Proc:
-    daemon: Daemon
+    daemon: Any  # tests/integration/conftest.py Daemon
     port: int
     admin_port: int
 
 
-async def start_ghostd(stack: AsyncExitStack, state: Path, port: int = 0) -> Proc:
-    d = await stack.enter_async_context(
-        spawn(
-            "ghostd_stub",
-            "--state-dir",
-            str(state),
-            "--admin-port",
-            "0",
-            "--listen-port",
-            str(port),
-            "--block-interval",
-            "0.2",
-        )
-    )
-    admin = (await d.wait_event("admin_listening"))["port"]
+async def start_ghostd(launch: Any, state: Path, port: int = 0) -> Proc:
+    d = await launch(
+        "ghostd_stub",
+        "--state-dir", str(state), "--listen-port", str(port), "--block-interval", "0.2",
+    )  # fmt: skip
     ev = await d.wait_event("rpc_listening")
-    return Proc(d, ev["port"], admin)
+    return Proc(d, ev["port"], d.admin_port)
 
 
-async def start_walletd(stack: AsyncExitStack, state: Path, *args: str) -> Proc:
-    d = await stack.enter_async_context(
-        spawn(
-            "walletd_stub",
-            "--state-dir",
-            str(state),
-            "--admin-port",
-            "0",
-            "--listen-port",
-            "0",
-            "--kdf-profile",
-            "fast_insecure",
-            "--log-level",
-            "debug",
-            *args,
-        )
-    )
-    admin = (await d.wait_event("admin_listening"))["port"]
+async def start_walletd(launch: Any, state: Path, *args: str) -> Proc:
+    d = await launch(
+        "walletd_stub",
+        "--state-dir", str(state), "--listen-port", "0", "--kdf-profile", "fast_insecure",
+        "--log-level", "debug", *args,
+    )  # fmt: skip
     ev = await d.wait_event("listening")
-    return Proc(d, ev["port"], admin)
+    return Proc(d, ev["port"], d.admin_port)
 
 
 def client_tls(state: Path) -> zquic.TLSConfig:

@@ -4,13 +4,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ghost.wallet.v1 import wallet_pb2
 from walletd_stub.keystore import KeyStore
 from walletd_stub.service import WalletServicer
 from wd_fakenode import FakeNode
 from zcrypto import keyfile
-
-PASS = "correct horse battery staple"
 
 
 @pytest.fixture
@@ -34,13 +31,3 @@ def wallet(keystore: KeyStore, node: FakeNode) -> WalletServicer:
         stream_retry_delay=0.01,
         stream_reconnect_timeout=2.0,
     )
-
-
-async def create(
-    wallet: WalletServicer, name: str, key_type: int = 0, passphrase: str = PASS
-) -> wallet_pb2.WalletAccount:
-    resp = await wallet.CreateAccount(
-        wallet_pb2.CreateAccountRequest(name=name, passphrase=passphrase, key_type=key_type),
-        None,
-    )
-    return resp.account

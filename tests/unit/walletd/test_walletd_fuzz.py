@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import trio
-from conftest import PASS
 from ghostchain.genesis import dev_account
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from hypothesis import HealthCheck, given, settings
@@ -11,6 +10,7 @@ from hypothesis import strategies as st
 from walletd_stub.keystore import KeyStore, create_record
 from walletd_stub.service import SERVICE, WalletServicer
 from wd_fakenode import FakeNode
+from wd_helpers import PASS
 from zcrypto import KeyType, keyfile
 from zquic.rpc import RpcError, StatusCode
 

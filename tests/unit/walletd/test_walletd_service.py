@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import trio
-from conftest import PASS, create
 from ghost.node.v1 import types_pb2
 from ghost.wallet.v1 import wallet_pb2 as W
 from ghostchain.genesis import dev_account
@@ -13,6 +12,7 @@ from walletd_stub.chain import SIGN_DATA_PREFIX
 from walletd_stub.errors import Code
 from walletd_stub.service import WalletServicer
 from wd_fakenode import CHAIN_ID, FakeNode
+from wd_helpers import PASS, create
 from zcrypto import KeyType, ed25519, parse_address
 from zquic.rpc import RpcError, StatusCode
 

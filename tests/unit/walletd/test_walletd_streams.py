@@ -5,12 +5,12 @@ from __future__ import annotations
 from contextlib import aclosing
 
 import trio
-from conftest import PASS, create
 from ghost.node.v1 import types_pb2
 from ghost.wallet.v1 import wallet_pb2 as W
 from ghostchain.genesis import dev_account
 from walletd_stub.service import WalletServicer
 from wd_fakenode import FakeNode
+from wd_helpers import PASS, create
 
 GHOST = 10**9
 BOB = dev_account("bob")
