@@ -254,15 +254,74 @@ class H3Body:
         return bytes(out)
 
 
+# ---- the transport seam -----------------------------------------------------------------------
+class _ConnIO:
+    """Everything HTTP/3 needs from a Connection in event-listener mode, in one place.
+
+    The listener hook hands over raw QUIC events, so the flow-control and stream-limit
+    bookkeeping QuicStream normally does must be done here; until the transport exposes it
+    publicly, these calls reach into Connection internals (see docs/zquic-pool-h3-doq.md).
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.quic = conn.quic
+        self.events = conn._backend.events
+        self.consumption_flow_control = conn._backend.consumption_flow_control
+        self.send_limit = conn._send_buffer
+
+    def record_consumed(self, stream_id: int, n: int) -> None:
+        """Credit bytes to the receive window; the driver's post-dispatch flush announces it."""
+        c = self.conn
+        c._backend.consumed(self.quic, c._windows, stream_id, n)
+
+    def buffered(self, holder: Any, n: int) -> None:
+        """`n` bytes wait in `holder._recv_buf` (may pause a qh3 connection's receive)."""
+        self.conn._buffered(holder, n)
+
+    def unbuffered(self, n: int) -> None:
+        c = self.conn
+        c._unread -= n
+        if c._rx_paused:
+            c._maybe_resume_rx()
+
+    def forget(self, stream_id: int) -> None:
+        self.conn._windows.consumed.pop(stream_id, None)
+
+    def send_backlog(self, stream_id: int) -> int:
+        return self.conn._send_backlog(stream_id)
+
+    async def wait_send_budget(self) -> None:
+        await self.conn._wait_send_budget()
+
+    async def wait_can_open_bidi(self) -> None:
+        c = self.conn
+        while not c._backend.can_open_bidi(self.quic):
+            c._raise_if_closed()
+            await c._progress.park()
+        c._raise_if_closed()
+
+    def raise_if_closed(self) -> None:
+        self.conn._raise_if_closed()
+
+    def core_call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """A core call that may fail on an already finished stream (logged, not raised)."""
+        return self.conn._core_call(fn, *args)
+
+    def wake_writers(self) -> None:
+        self.conn._wake()
+
+
 # ---- the connection driver -------------------------------------------------------------------
 class _Session:
     """HTTP/3 over one zquic Connection (either role)."""
 
     def __init__(self, conn: Connection, *, is_client: bool) -> None:
         self.conn = conn
+        self.io = _ConnIO(conn)
         self.is_client = is_client
         self._kit = _core_kit(conn.backend_name)
-        self._events = conn._backend.events
+        self._events = self.io.events
         self.h3: Any = None
         self.streams: dict[int, _StreamState] = {}
         self.pending: deque[_StreamState] = deque()  # server: requests not yet dispatched
@@ -297,7 +356,7 @@ class _Session:
                     st.send_error = StreamStopped(event.error_code)
                     if not st.send_finished:
                         st.send_finished = True
-                        self.conn._core_call(
+                        self.io.core_call(
                             self.conn.quic.reset_stream, event.stream_id, event.error_code
                         )
                 st.wake()
@@ -305,7 +364,7 @@ class _Session:
                     self._forget(event.stream_id)  # cancelled before it became a request
             if self.h3 is not None:
                 self._h3_events(self.h3.handle_event(event))
-            self.conn._wake()
+            self.io.wake_writers()
         elif t is ev.ConnectionTerminated:
             self.terminated = True
             reason = self.conn.close_reason or ConnectionClosed(event.error_code)
@@ -360,7 +419,7 @@ class _Session:
             elif t is kit.DataReceived:
                 if e.data:
                     st._recv_buf += e.data
-                    self.conn._buffered(st, len(e.data))
+                    self.io.buffered(st, len(e.data))
                 if e.stream_ended:
                     st.ended = True
                 st.wake()
@@ -385,20 +444,20 @@ class _Session:
                 )
                 self.h3.send_data(e.stream_id, f"bad request: {e.reason}\n".encode(), True)
             except Exception:  # the stream may be in a state that forbids a response
-                self.conn._core_call(quic.reset_stream, e.stream_id, code)
-            self.conn._core_call(quic.stop_stream, e.stream_id, code)
+                self.io.core_call(quic.reset_stream, e.stream_id, code)
+            self.io.core_call(quic.stop_stream, e.stream_id, code)
             self._forget(e.stream_id)
         else:
-            self.conn._core_call(quic.stop_stream, e.stream_id, code)
+            self.io.core_call(quic.stop_stream, e.stream_id, code)
             if st is not None and not st.send_finished:
                 st.send_finished = True
-                self.conn._core_call(quic.reset_stream, e.stream_id, code)
+                self.io.core_call(quic.reset_stream, e.stream_id, code)
 
     # ---- flow control ------------------------------------------------------------------------
     def _credit_raw(self, sid: int, n: int) -> None:
         if n > 0:
             # Recorded only: the connection sends the window update in its post-dispatch flush.
-            self.conn._backend.consumed(self.conn.quic, self.conn._windows, sid, n)
+            self.io.record_consumed(sid, n)
 
     def _credit(self, st: _StreamState, n: int) -> None:
         n = min(n, st.raw_received - st.credited)
@@ -409,11 +468,9 @@ class _Session:
     def _credit_read(self, st: _StreamState, n: int) -> None:
         """The application read `n` body bytes: release them from the connection's unread
         count (resumes a paused qh3 receive) and open the window (aioquic)."""
-        self.conn._unread -= n
-        if self.conn._rx_paused:
-            self.conn._maybe_resume_rx()
+        self.io.unbuffered(n)
         self._credit(st, n)
-        if self.conn._backend.consumption_flow_control:
+        if self.io.consumption_flow_control:
             self.conn.transmit()
 
     def _forget(self, sid: int) -> None:
@@ -421,12 +478,12 @@ class _Session:
         if st is not None and st._recv_buf:
             self._credit_read(st, len(st._recv_buf))
             st._recv_buf.clear()
-        self.conn._windows.consumed.pop(sid, None)
+        self.io.forget(sid)
 
     def release(self, st: _StreamState) -> None:
         """The application is done with a stream: drop unread data and stop the peer."""
         if not st.ended and st.error is None and not self.conn.is_closed:
-            self.conn._core_call(self.conn.quic.stop_stream, st.stream_id, H3ErrorCode.H3_NO_ERROR)
+            self.io.core_call(self.conn.quic.stop_stream, st.stream_id, H3ErrorCode.H3_NO_ERROR)
             self.conn.transmit()
         self._forget(st.stream_id)
 
@@ -434,7 +491,7 @@ class _Session:
     def _check_send(self, st: _StreamState) -> None:
         if st.send_error is not None:
             raise st.send_error
-        self.conn._raise_if_closed()
+        self.io.raise_if_closed()
         if st.send_finished:
             raise trio.ClosedResourceError("the stream's send side is finished")
 
@@ -447,23 +504,23 @@ class _Session:
 
     async def send_data(self, st: _StreamState, data: bytes | memoryview, end: bool) -> None:
         """Write a body chunk, waiting while the core holds `send_buffer` bytes (backpressure)."""
-        conn = self.conn
+        io = self.io
         view = memoryview(data).cast("B")
-        limit = conn._send_buffer
+        limit = io.send_limit
         offset = 0
         await trio.lowlevel.checkpoint_if_cancelled()
         while True:
             self._check_send(st)
-            backlog = conn._send_backlog(st.stream_id)
+            backlog = io.send_backlog(st.stream_id)
             if backlog >= limit:
-                await conn._wait_send_budget()
+                await io.wait_send_budget()
                 continue
             piece = view[offset : offset + limit - backlog]
             offset += len(piece)
             last = offset >= len(view)
             if piece or (last and end):
                 self.h3.send_data(st.stream_id, bytes(piece), end and last)
-                conn.transmit()
+                self.conn.transmit()
             if last:
                 break
         if end:
@@ -490,9 +547,9 @@ class _Session:
         quic = self.conn.quic
         if not st.send_finished:
             st.send_finished = True
-            self.conn._core_call(quic.reset_stream, st.stream_id, code)
+            self.io.core_call(quic.reset_stream, st.stream_id, code)
         if not st.ended:
-            self.conn._core_call(quic.stop_stream, st.stream_id, code)
+            self.io.core_call(quic.stop_stream, st.stream_id, code)
         if not self.conn.is_closed:
             self.conn.transmit()
 
@@ -500,10 +557,7 @@ class _Session:
     async def open_request(self, headers: list[tuple[bytes, bytes]], end: bool) -> _StreamState:
         conn = self.conn
         await trio.lowlevel.checkpoint_if_cancelled()
-        while not conn._backend.can_open_bidi(conn.quic):
-            conn._raise_if_closed()
-            await conn._progress.park()
-        conn._raise_if_closed()
+        await self.io.wait_can_open_bidi()
         # Allocate and write the HEADERS with no await in between (QUIC-NOTES pitfall 7).
         sid = conn.quic.get_next_available_stream_id()
         st = self.streams[sid] = _StreamState(sid)
@@ -578,6 +632,14 @@ class H3Response:
         async for chunk in c:
             out += chunk
         return bytes(out)
+
+    async def aclose(self) -> None:
+        """Stop receiving the body (client side: STOP_SENDING if it was not read to the end)."""
+        close = getattr(self.content, "aclose", None)
+        if close is not None and isinstance(self.content, H3Body):
+            await close()
+        else:
+            await trio.lowlevel.checkpoint()
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self._iter()

@@ -301,7 +301,7 @@ async def test_slow_reader_bounds_the_writer_then_stop_sending(backend, server_t
                 got += len(chunk)
                 if got >= 2 * MiB and app.pulled > stalled_at:
                     break  # reading let the writer continue
-            await r.content.aclose()  # STOP_SENDING
+            await r.aclose()  # STOP_SENDING
             await app.big_done.wait()
             assert app.outcomes == [f"stopped:{H3ErrorCode.H3_NO_ERROR:#x}"]
             r = await client.get("/hello")
