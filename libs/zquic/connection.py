@@ -36,7 +36,7 @@ log = structlog.get_logger("zquic.connection")
 EventListener = Callable[[Any], None]
 # Called once when the handshake completes (ALPN known); returns a listener or None.
 ListenerFactory = Callable[["Connection"], EventListener | None]
-RX_BACKLOG_MAX = 256  # datagrams held while receive is paused (qh3 backpressure)
+RX_BACKLOG_MAX = 512  # datagrams held while receive is paused (qh3 backpressure)
 RX_HARD_CAP = 4  # x connection_window: unread bytes past which a paused qh3 connection blocks
 
 

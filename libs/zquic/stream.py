@@ -119,7 +119,9 @@ class QuicStream(trio.abc.HalfCloseableStream):
             raise trio.ClosedResourceError("send side already closed (EOF sent or reset)")
         self._conn._raise_if_closed()
 
-    async def send_all(self, data: bytes | bytearray | memoryview) -> None:
+    async def send_all(self, data: bytes | bytearray | memoryview, *, eof: bool = False) -> None:
+        """Send all of `data`, waiting for send budget. `eof=True` also sends FIN with the last
+        chunk (one packet for a small request instead of two)."""
         if self._sending:
             raise trio.BusyResourceError("another task is sending on this stream")
         self._sending = True
@@ -131,15 +133,18 @@ class QuicStream(trio.abc.HalfCloseableStream):
             self._check_send()
             offset, total = 0, len(view)
             limit = conn._send_buffer
-            while offset < total:
+            while offset < total or (eof and not self._send_finished):
                 backlog = conn._send_backlog(self.stream_id)
-                if backlog >= limit:
+                if backlog >= limit and offset < total:
                     await conn._wait_send_budget()
                     self._check_send()
                     continue
-                chunk = bytes(view[offset : offset + limit - backlog])
-                conn._send_data(self.stream_id, chunk, False)
+                chunk = bytes(view[offset : offset + max(limit - backlog, 0)])
                 offset += len(chunk)
+                last = eof and offset >= total
+                if last:
+                    self._send_finished = True
+                conn._send_data(self.stream_id, chunk, last)
             done = True
             await trio.lowlevel.cancel_shielded_checkpoint()
         finally:

@@ -250,8 +250,7 @@ async def test_stream_limit_gating(backend, run_server, client_tls):
                 async def one(i: int) -> None:
                     nonlocal ok
                     stream = await conn.open_stream()  # waits at the limit, never raises
-                    await stream.send_all(b"%d" % i)
-                    await stream.send_eof()
+                    await stream.send_all(b"%d" % i, eof=True)  # data + FIN in one go
                     reply = b""
                     while data := await stream.receive_some():
                         reply += data
