@@ -35,6 +35,13 @@ class WalletdConfig(CommonConfig):
         help="GhostBridge endpoint HOST:PORT; when set, ghostd calls are relayed through it",
         validator=_endpoint,
     )
+    bridge_register: bool = setting(
+        True,
+        help="with a bridge: register WalletService there and renew the lease while running",
+    )
+    advertise_host: str = setting(
+        "", help="host announced to the bridge for this WalletService (default: listen_host)"
+    )
     keystore: Path | None = setting(
         None, help="key store file (default: STATE_DIR/walletd/keystore.sqlite3)"
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 import trio
 import zquic
+from ghost.bridge.v1 import bridge_pb2
 from ghostkit.certs import ensure_dev_certs
 from ghostkit.daemon import DaemonContext
 from zquic.rpc import RpcServer, serve_rpc
@@ -42,6 +43,33 @@ def tls_configs(config: WalletdConfig) -> tuple[zquic.TLSConfig, zquic.TLSConfig
         cafile=ca,
     )
     return server, client
+
+
+VERSION = "walletd_stub/0.1.0"
+
+
+def registration(config: WalletdConfig, host: str, port: int) -> bridge_pb2.ServiceRegistration:
+    """What walletd announces to GhostBridge: WalletService at this endpoint, every method."""
+    return bridge_pb2.ServiceRegistration(
+        service=SERVICE.full_name,
+        endpoint=bridge_pb2.Endpoint(host=config.advertise_host or host, port=port),
+        version=VERSION,
+        weight=1,
+        methods=[m.name for m in SERVICE.methods],
+        lease_ttl_ms=15_000,
+    )
+
+
+async def _register(
+    config: WalletdConfig, tls: zquic.TLSConfig, host: str, port: int, log: Any
+) -> None:
+    # The same lease keeper ghostd uses (register, renew at ttl/3, release on shutdown).
+    from ghostd_stub.bridge import register_forever
+
+    bridge = config.node_endpoint
+    await register_forever(
+        bridge.host, bridge.port, tls=tls, registration=registration(config, host, port), log=log
+    )
 
 
 async def run(config: WalletdConfig, ctx: DaemonContext[WalletdConfig]) -> None:
@@ -84,6 +112,8 @@ async def run(config: WalletdConfig, ctx: DaemonContext[WalletdConfig]) -> None:
                 node=str(config.node_endpoint),
                 via_bridge=bool(config.bridge),
             )
+            if config.bridge and config.bridge_register:
+                nursery.start_soon(_register, config, client_tls, host, port, log)
             ctx.ready()
             await ctx.shutdown_requested.wait()
             # Drain: unary calls in flight finish (run_daemon cancels us after the grace);

@@ -341,30 +341,83 @@ async def test_sigkill_right_after_create_loses_nothing(launch, tmp_path: Path) 
         assert await wd.daemon.stop() == 0
 
 
-async def test_bridge_setting_routes_node_calls_to_the_bridge_endpoint(
-    launch, tmp_path: Path
-) -> None:
-    """No bridge daemon yet: ghostd itself stands in at the bridge address (same protocol);
-    the configured direct ghostd address is dead, so success proves the bridge route."""
-    ensure_dev_certs(tmp_path)
-    with trio.fail_after(40):
-        ghostd = await start_ghostd(launch, tmp_path)
-        wd = await start_walletd(
-            launch,
-            tmp_path,
-            "--ghostd",
-            f"127.0.0.1:{free_udp_port()}",
-            "--bridge",
-            f"127.0.0.1:{ghostd.port}",
-        )
-        listening = await wd.daemon.wait_event("listening")
-        assert listening["via_bridge"] is True
-        async with stub(tmp_path, wd.port, WALLET) as w:
-            from ghostchain.genesis import dev_account
+async def _mini_bridge(
+    nursery: trio.Nursery, state: Path, ghostd_port: int, seen: list, renewed: trio.Event
+):
+    """A stand-in GhostBridge (the real one is not written yet): relays every call to ghostd
+    with zquic.rpc.relay_call and answers registrations / lease renewals, recording them."""
+    import functools
 
-            alice = dev_account("alice")
-            bal = await w.GetBalance(W.GetBalanceRequest(account=alice.address_text), timeout=10)
-            assert bal.balance > 0
+    import zquic
+    from ghost.bridge.v1 import bridge_pb2 as B
+    from zquic.rpc import RpcServer, relay_call, serve_rpc
+
+    certs = ensure_dev_certs(state)
+
+    async def hold(task_status=trio.TASK_STATUS_IGNORED) -> None:  # type: ignore[no-untyped-def]
+        tls = zquic.TLSConfig.from_dev_certs(certs, "ghostbridge", server=False)
+        async with zquic.connect(
+            "127.0.0.1", ghostd_port, tls=tls, alpn_protocols=["ghostbridge/1"]
+        ) as conn:
+            task_status.started(conn)
+            await trio.sleep_forever()
+
+    conn = await nursery.start(hold)
+
+    async def fallback(call):  # type: ignore[no-untyped-def]
+        seen.append(("relay", call.header.method))
+        return await relay_call(call, await conn.open_stream())
+
+    async def control(ftype, request, peer):  # type: ignore[no-untyped-def]
+        seen.append((type(request).__name__, request))
+        ok = B.Status(code=0)
+        if isinstance(request, B.RegisterRequest):
+            return B.RegisterResponse(result=ok, lease_id="lease-1", ttl_ms=900, instance_id="i1")
+        if not request.release:
+            renewed.set()
+        return B.HealthCheckResponse(result=ok, ttl_ms=900)
+
+    server = RpcServer(fallback_handler=fallback, control_handler=control)
+    tls = zquic.TLSConfig.from_dev_certs(certs, "ghostbridge", server=True)
+    endpoint = await nursery.start(functools.partial(serve_rpc, server, "127.0.0.1", 0, tls=tls))
+    return endpoint.local_address[1]
+
+
+async def test_bridge_route_and_registration(launch, tmp_path: Path) -> None:
+    """With --bridge, node calls go to the bridge (the direct ghostd address is dead), and
+    walletd registers WalletService there, renews the lease and releases it on shutdown."""
+    ensure_dev_certs(tmp_path)
+    seen: list = []
+    renewed = trio.Event()
+    with trio.fail_after(40):
+        async with trio.open_nursery() as nursery:
+            ghostd = await start_ghostd(launch, tmp_path)
+            bridge_port = await _mini_bridge(nursery, tmp_path, ghostd.port, seen, renewed)
+            wd = await start_walletd(
+                launch, tmp_path, "--ghostd", f"127.0.0.1:{free_udp_port()}",
+                "--bridge", f"127.0.0.1:{bridge_port}",
+            )  # fmt: skip
+            listening = await wd.daemon.wait_event("listening")
+            assert listening["via_bridge"] is True
+            async with stub(tmp_path, wd.port, WALLET) as w:
+                from ghostchain.genesis import dev_account
+
+                alice = dev_account("alice")
+                bal = await w.GetBalance(
+                    W.GetBalanceRequest(account=alice.address_text), timeout=10
+                )
+                assert bal.balance > 0
+            assert ("relay", "/ghost.node.v1.GhostDService/GetAccount") in seen
+            await wd.daemon.wait_event("bridge_registered")
+            reg = next(r for kind, r in seen if kind == "RegisterRequest").registration
+            assert reg.service == "ghost.wallet.v1.WalletService"
+            assert (reg.endpoint.host, reg.endpoint.port) == ("127.0.0.1", wd.port)
+            assert "SendTransaction" in reg.methods
+            # A renewal arrives within ttl/3 (the daemon's own cadence).
+            await renewed.wait()
+            assert await wd.daemon.stop() == 0
+            assert any(k == "HealthCheckRequest" and r.release for k, r in seen)
+            nursery.cancel_scope.cancel()
 
 
 async def test_streams_resume_after_ghostd_restart(launch, tmp_path: Path) -> None:

@@ -43,3 +43,16 @@ def test_bad_values_are_config_errors(argv: list[str], fragment: str) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(WalletdConfig, "walletd", argv, env={})
     assert fragment in str(info.value)
+
+
+def test_registration_announces_the_wallet_service_at_the_advertised_endpoint() -> None:
+    from walletd_stub.daemon import registration
+
+    c = load_config(
+        WalletdConfig, "walletd", ["--bridge", "b:9090", "--advertise-host", "wallet.local"], env={}
+    )
+    reg = registration(c, "127.0.0.1", 8080)
+    assert reg.service == "ghost.wallet.v1.WalletService"
+    assert (reg.endpoint.host, reg.endpoint.port) == ("wallet.local", 8080)
+    assert len(reg.methods) == 19 and reg.lease_ttl_ms > 0
+    assert c.bridge_register is True
