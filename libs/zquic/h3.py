@@ -148,6 +148,7 @@ def _core_kit(backend_name: str) -> _CoreKit:
 
         informational = (h3e.InformationalHeadersReceived,)
     message_error = h3c.MessageError
+    frame_error = h3c.FrameError
 
     class ZH3Connection(h3c.H3Connection):  # type: ignore[misc, valid-type]
         """The core's H3Connection with malformed messages as stream errors: the core
@@ -163,10 +164,18 @@ def _core_kit(backend_name: str) -> _CoreKit:
             if stream.stream_id in self.zq_failed:
                 return []  # the rest of a failed message is discarded
             try:
-                return super()._receive_request_or_push_data(stream, data, stream_ended)
+                events = super()._receive_request_or_push_data(stream, data, stream_ended)
             except message_error as exc:
                 self.zq_failed.add(stream.stream_id)
                 return [_Malformed(stream.stream_id, str(exc) or type(exc).__name__)]
+            if (
+                stream.receiving_ended
+                and not stream.blocked
+                and (stream.buffer or stream.frame_size is not None)
+            ):
+                # RFC 9114 section 7.1 (qh3 only checks DATA frames): a connection error.
+                raise frame_error("frame truncated by the end of the stream")
+            return events
 
     kit = _kits[backend_name] = _CoreKit(
         ZH3Connection, h3e.HeadersReceived, h3e.DataReceived, informational

@@ -350,3 +350,34 @@ async def test_request_body_error_fails_only_that_request(backend, server_tls, c
                 await r.aread()
             r = await client.get("/hello")
             assert r.status == 200
+
+
+@pytest.mark.parametrize(
+    ("frames", "code"),
+    [
+        pytest.param(b"\x00\x03abc", H3ErrorCode.H3_FRAME_UNEXPECTED, id="data-before-headers"),
+        pytest.param(b"\x01\x40\x20short", H3ErrorCode.H3_FRAME_ERROR, id="truncated-headers"),
+    ],
+)
+async def test_frame_errors_close_only_that_connection(
+    backend, server_tls, client_tls, frames, code
+):
+    app = App()
+    with trio.fail_after(10):
+        async with h3_server(backend, server_tls, app) as port:
+            async with h3_client(backend, client_tls, port) as bystander:
+                async with zquic.connect(
+                    HOST, port, tls=client_tls(), alpn_protocols=[ALPN_H3], backend=backend
+                ) as raw:
+                    stream = await raw.open_stream()
+                    await stream.send_all(frames)
+                    await stream.send_eof()
+                    await raw.wait_closed()
+                    assert raw.close_reason is not None and raw.close_reason.by_peer
+                    assert raw.close_reason.error_code == code
+                # Other connections, old and new, are still served.
+                r = await bystander.get("/hello")
+                assert r.status == 200
+            async with h3_client(backend, client_tls, port) as fresh:
+                r = await fresh.get("/hello")
+                assert r.status == 200
