@@ -1,0 +1,94 @@
+"""ghostd_stub processes and QUIC stubs for the ghostd integration tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import trio
+from conftest import Daemon, Launcher, free_udp_port
+from ghost.node.v1 import node_pb2 as N
+from ghost.node.v1 import types_pb2 as pb
+from ghostchain import tx as T
+from ghostchain.genesis import DevAccount
+from ghostkit.certs import ensure_dev_certs
+from zquic.rpc import Stub, connect_rpc
+from zquic.tls import TLSConfig
+
+NODE = N.DESCRIPTOR.services_by_name["GhostDService"]
+FEE = 100_000
+
+
+async def start_node(
+    launch: Launcher,
+    state_dir: Path,
+    *flags: str,
+    data_dir: Path | None = None,
+    port: int | None = None,
+    interval: str = "0.2",
+) -> tuple[Daemon, int]:
+    """A ghostd_stub on a free UDP port; returns (daemon, QUIC port)."""
+    port = port or free_udp_port()
+    args = ["--state-dir", str(state_dir), "--listen-port", str(port), "--block-interval", interval]
+    if data_dir is not None:
+        args += ["--data-dir", str(data_dir)]
+    daemon = await launch("ghostd_stub", *args, *flags)
+    return daemon, port
+
+
+def client_tls(state_dir: Path) -> TLSConfig:
+    return TLSConfig.from_dev_certs(ensure_dev_certs(state_dir), "ghostd", server=False)
+
+
+@asynccontextmanager
+async def node_stub(state_dir: Path, port: int) -> AsyncIterator[Any]:
+    async with connect_rpc("127.0.0.1", port, tls=client_tls(state_dir)) as channel:
+        yield Stub(channel, NODE)
+
+
+def signed(
+    account: DevAccount, payload: Any, nonce: int, chain_id: str = "ghostnet-dev", fee: int = FEE
+) -> pb.SignedTransaction:
+    tx = T.build_transaction(
+        chain_id=chain_id,
+        sender=account.key_proto(),
+        nonce=nonce,
+        fee=fee,
+        payload=payload,
+        timestamp=dt.datetime.now(dt.UTC),
+    )
+    return T.sign_transaction(tx, account.key_type, account.secret)
+
+
+async def submit(stub: Any, stx: pb.SignedTransaction) -> N.SubmitTransactionResponse:
+    return await stub.SubmitTransaction(N.SubmitTransactionRequest(transaction=stx), timeout=10)
+
+
+async def wait_included(stub: Any, tx_hash: bytes, within: float = 15) -> pb.TransactionInfo:
+    """Poll GetTransaction (with a deadline) until the receipt is no longer pending."""
+    with trio.fail_after(within):
+        while True:
+            try:
+                resp = await stub.GetTransaction(
+                    N.GetTransactionRequest(tx_hash=tx_hash), timeout=5
+                )
+                if resp.transaction.receipt.status != pb.TRANSACTION_STATUS_PENDING:
+                    return resp.transaction
+            except Exception as exc:  # NOT_FOUND while a follower has not synced yet
+                if "NOT_FOUND" not in str(exc):
+                    raise
+            await trio.sleep(0.05)
+
+
+async def take(call: Any, count: int) -> list[Any]:
+    """The first `count` messages of a server stream, then cancel it."""
+    out = []
+    async with call as stream:
+        async for message in stream:
+            out.append(message)
+            if len(out) == count:
+                break
+    return out
