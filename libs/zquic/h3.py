@@ -748,9 +748,13 @@ class H3Server:
         self._sessions: dict[Connection, _Session] = {}
         self.stats = {"requests": 0, "handler_errors": 0}
 
-    def attach(self, conn: Connection) -> None:
-        """Take over a new connection's events before any stream data is dispatched."""
-        self._sessions[conn] = _Session(conn, is_client=False)
+    def listener_factory(self, conn: Connection) -> Callable[[Any], None] | None:
+        """`event_listener_factory` for the endpoint: called synchronously at the handshake,
+        so no request or control-stream byte is dispatched before HTTP/3 owns the events."""
+        if conn.alpn_protocol != ALPN_H3:
+            return None
+        session = self._sessions[conn] = _Session(conn, is_client=False)
+        return session._on_event
 
     async def __call__(self, conn: Connection) -> None:
         session = self._sessions.pop(conn, None) or _Session(conn, is_client=False)
@@ -822,26 +826,9 @@ async def open_h3_server(
         retry=retry,
         idle_timeout=idle_timeout,
         flow=flow,
+        event_listener_factory=server.listener_factory,
     ) as endpoint:
-        _attach_at_creation(endpoint, server)
         yield endpoint
-
-
-def _attach_at_creation(endpoint: ServerEndpoint, server: H3Server) -> None:
-    # The connection handler only runs after the handshake, while the client's control stream
-    # and first request may arrive in the same batch as its Finished: without a listener then,
-    # the transport would drop the unidirectional control stream. Wrap connection creation
-    # (no datagram has been read yet: the endpoint's reader has not run).
-    create = getattr(endpoint, "_create_connection", None)
-    if create is None:
-        return  # transport without the hook: attach after the handshake (see docs)
-
-    def create_and_attach(*args: Any, **kwargs: Any) -> Connection:
-        conn = create(*args, **kwargs)
-        server.attach(conn)
-        return conn
-
-    endpoint._create_connection = create_and_attach  # type: ignore[method-assign]
 
 
 async def serve_h3(
@@ -879,11 +866,16 @@ class H3Client:
     response while the request body is still being sent.
     """
 
-    def __init__(self, conn: Connection, *, authority: str | None = None) -> None:
+    def __init__(
+        self, conn: Connection, *, authority: str | None = None, _session: _Session | None = None
+    ) -> None:
+        """Wrap an established connection (ALPN "h3"). Prefer `H3Client.connect`, which hands
+        the connection's events to HTTP/3 at the handshake; wrapping later misses any server
+        control-stream bytes already dispatched."""
         self.connection = conn
         host, port = conn.remote_address[0], conn.remote_address[1]
         self.authority = authority or (f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}")
-        self._session = _Session(conn, is_client=True)
+        self._session = _session or _Session(conn, is_client=True)
         self._nursery: trio.Nursery | None = None
         self._nursery_cm: Any = None
 
@@ -900,6 +892,12 @@ class H3Client:
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         flow: FlowConfig | None = None,
     ) -> AsyncIterator[H3Client]:
+        sessions: list[_Session] = []
+
+        def factory(conn: Connection) -> Callable[[Any], None]:
+            sessions.append(_Session(conn, is_client=True))
+            return sessions[0]._on_event
+
         async with connect(
             host,
             port,
@@ -909,9 +907,10 @@ class H3Client:
             backend=backend,
             idle_timeout=idle_timeout,
             flow=flow,
+            event_listener_factory=factory,
         ) as conn:
             authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-            async with cls(conn, authority=authority) as client:
+            async with cls(conn, authority=authority, _session=sessions[0]) as client:
                 yield client
 
     async def __aenter__(self) -> H3Client:
