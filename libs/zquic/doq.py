@@ -232,8 +232,7 @@ class DoQServer:
                 query = parse_query(wire)
             except dns.exception.FormError:
                 self.stats["formerr"] += 1
-                await stream.send_all(encode_message(formerr_response(wire)))
-                await stream.send_eof()
+                await stream.send_all(encode_message(formerr_response(wire)), eof=True)
                 return
             self.stats["queries"] += 1
             response = await self._resolve(query)
@@ -242,8 +241,7 @@ class DoQServer:
             except (ValueError, dns.exception.TooBig):
                 self.stats["servfail"] += 1
                 out = encode_response(servfail(query))
-            await stream.send_all(out)
-            await stream.send_eof()
+            await stream.send_all(out, eof=True)  # response and FIN in one packet
         except DoQProtocolError as exc:
             self.stats["protocol_errors"] += 1
             self._bad.info(peer=str(conn.remote_address), error=str(exc))
@@ -343,8 +341,7 @@ class DoQClient:
         stream = await self.opener.open_stream()
         done = False
         try:
-            await stream.send_all(framed)
-            await stream.send_eof()
+            await stream.send_all(framed, eof=True)  # query and FIN in one packet
             reader = MessageReader()
             while data := await stream.receive_some():
                 reader.feed(data)

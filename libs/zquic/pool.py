@@ -135,9 +135,9 @@ class PooledStream(trio.abc.HalfCloseableStream):
         if s.send_finished and s.receive_finished:
             self._done()
 
-    async def send_all(self, data: bytes | bytearray | memoryview) -> None:
+    async def send_all(self, data: bytes | bytearray | memoryview, *, eof: bool = False) -> None:
         try:
-            await self._stream.send_all(data)
+            await self._stream.send_all(data, eof=eof)
         finally:
             self._check_done()
 
