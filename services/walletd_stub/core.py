@@ -92,6 +92,7 @@ class AccountView:
     pending_nonces: frozenset[int] = frozenset()
     pending_outgoing: int = 0
     public_key: types_pb2.PublicKey | None = None
+    multisig: types_pb2.MultiSigPolicy | None = None
 
     @property
     def next_nonce(self) -> int:

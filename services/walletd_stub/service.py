@@ -204,6 +204,7 @@ class WalletServicer:
             pending_nonces=nonces,
             pending_outgoing=outgoing,
             public_key=acct.public_key if acct.HasField("public_key") else None,
+            multisig=acct.multisig if acct.HasField("multisig") else None,
         )
 
     async def _submit(
@@ -443,16 +444,22 @@ class WalletServicer:
         _, raw, _, key, view = await self._sender_key(request.account)
         chain = await self._chain()
         if kind == "transfer":
-            tx = core.transfer_tx(
-                chain, key or _PLACEHOLDER_KEY, view.next_nonce, to, request.transfer.amount
-            )
-            tx.sender = raw
+            tx = core.base_tx(chain, raw, view.next_nonce)
+            tx.transfer.to = to
+            tx.transfer.amount = request.transfer.amount
         else:
             tx = types_pb2.Transaction()
             tx.CopyFrom(request.transaction)
             if tx.WhichOneof("payload") is None:
                 raise invalid("transaction has no payload (transfer, register_domain, ...)")
-            self._fill_defaults(tx, chain, raw, key or _PLACEHOLDER_KEY, view)
+        if tx.WhichOneof("authority") is None:
+            # The sender's own authority sets the size: its key, the policy the chain learnt
+            # from a multisig account's first spend, else an upper bound for a single key.
+            if key is None and view.multisig is not None:
+                tx.sender_multisig.CopyFrom(view.multisig)
+            else:
+                tx.sender_key.CopyFrom(key or _PLACEHOLDER_KEY)
+        self._fill_defaults(tx, chain, raw, key or _PLACEHOLDER_KEY, view)
         est = core.estimate(tx, chain.fees)
         return wallet_pb2.EstimateGasResponse(
             gas_units=est.gas_units, gas_price=est.gas_price, base_fee=est.base_fee, fee=est.fee

@@ -455,6 +455,16 @@ async def test_multisig_all_local(wallet: WalletServicer, node: FakeNode) -> Non
         assert node.balance(BOB.address) == 5
         info = node.included[resp.tx_hash]
         assert info.receipt.status == types_pb2.TRANSACTION_STATUS_SUCCESS
+        # Once it has spent, the chain knows the policy: EstimateGas prices the real size.
+        est = await wallet.EstimateGas(
+            W.EstimateGasRequest(
+                account=resp.multisig_address,
+                transfer=W.TransferSpec(to_address=BOB.address_text, amount=5),
+            ),
+            None,
+        )
+        nxt = await wallet.MultiSig(W.MultiSigRequest(policy=policy, transfer=transfer), None)
+        assert est.gas_units == len(nxt.tx_bytes)
 
 
 async def test_multisig_two_rounds_with_external_signatures(
