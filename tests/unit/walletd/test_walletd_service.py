@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import trio
+import trio.testing
 from ghost.node.v1 import types_pb2
 from ghost.wallet.v1 import wallet_pb2 as W
 from ghostchain.genesis import dev_account
@@ -650,3 +651,35 @@ async def test_a_bug_becomes_a_plain_internal_error(
     )
     assert "EstimateGas" in err.message and "secret detail" not in err.message
     assert KeyType  # imported for readers
+
+
+async def test_drained_waits_for_calls_in_flight(wallet: WalletServicer, node: FakeNode) -> None:
+    with trio.fail_after(10):
+        await funded(wallet, node, "alice")
+        release = trio.Event()
+        entered = trio.Event()
+        original = node.submit
+
+        async def slow(signed):  # type: ignore[no-untyped-def]
+            entered.set()
+            await release.wait()
+            return await original(signed)
+
+        node.submit = slow
+        drained = trio.Event()
+        async with trio.open_nursery() as nursery:
+            req = W.SendTransactionRequest(
+                account="alice", passphrase=PASS, to_address=BOB.address_text, amount=1
+            )
+            nursery.start_soon(wallet.SendTransaction, req, None)
+            await entered.wait()
+
+            async def wait_drain() -> None:
+                await wallet.drained()
+                drained.set()
+
+            nursery.start_soon(wait_drain)
+            await trio.testing.wait_all_tasks_blocked()
+            assert not drained.is_set()
+            release.set()
+        assert drained.is_set() and len(node.submitted) == 1
