@@ -32,6 +32,28 @@ from .errors import ConnectionClosed, StreamReset, ZquicError
 from .ratelimit import RateLimitedLog
 from .tls import TLSConfig
 
+__all__ = [
+    "ALPN_DOQ",
+    "DEFAULT_PORT",
+    "DOQ_EXCESSIVE_LOAD",
+    "DOQ_INTERNAL_ERROR",
+    "DOQ_NO_ERROR",
+    "DOQ_PROTOCOL_ERROR",
+    "DOQ_REQUEST_CANCELLED",
+    "DoQClient",
+    "DoQError",
+    "DoQErrorCode",
+    "DoQProtocolError",
+    "DoQServer",
+    "MessageReader",
+    "check_message_id",
+    "encode_message",
+    "encode_response",
+    "formerr_response",
+    "parse_query",
+    "serve_doq",
+]
+
 log = structlog.get_logger("zquic.doq")
 
 ALPN_DOQ = "doq"

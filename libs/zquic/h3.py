@@ -42,6 +42,21 @@ from .endpoint import ServerEndpoint, open_server
 from .errors import ConnectionClosed, StreamReset, StreamStopped, ZquicError
 from .tls import TLSConfig
 
+__all__ = [
+    "ALPN_H3",
+    "H3Body",
+    "H3Client",
+    "H3Error",
+    "H3ErrorCode",
+    "H3Request",
+    "H3Response",
+    "H3Server",
+    "H3StreamError",
+    "header_value",
+    "open_h3_server",
+    "serve_h3",
+]
+
 log = structlog.get_logger("zquic.h3")
 
 ALPN_H3 = "h3"
