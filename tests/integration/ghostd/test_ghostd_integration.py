@@ -285,3 +285,57 @@ async def test_sigkill_keeps_every_acknowledged_transaction_and_block(launch, tm
                 info = await wait_included(stub, tx_hash)  # restored mempool gets mined
                 assert info.receipt.status == pb.TRANSACTION_STATUS_SUCCESS
     assert await node2.stop() == 0
+
+
+async def test_registers_with_bridge_renews_and_releases_lease(launch, tmp_path):
+    """A stand-in registry (zquic.rpc control handler) sees SERVICE_REGISTER, lease renewals
+    by HEALTH_CHECK, and the release on SIGTERM."""
+    from ghost.bridge.v1 import bridge_pb2 as BR
+    from ghostkit.certs import ensure_dev_certs
+    from zquic.rpc import RpcServer, serve_rpc
+    from zquic.rpc.frames import FrameType
+    from zquic.tls import TLSConfig
+
+    seen: list = []
+    renewed = trio.Event()
+    released = trio.Event()
+
+    async def registry(ftype, message, peer):
+        seen.append(message)
+        if ftype == FrameType.SERVICE_REGISTER:
+            return BR.RegisterResponse(
+                result=BR.Status(code=0), lease_id="lease-1", ttl_ms=600, instance_id="gd-1"
+            )
+        assert message.lease_id == "lease-1" and message.instance_id == "gd-1"
+        if message.release:
+            released.set()
+        elif sum(isinstance(m, BR.HealthCheckRequest) for m in seen) >= 2:
+            renewed.set()
+        return BR.HealthCheckResponse(result=BR.Status(code=0), ttl_ms=600)
+
+    certs = ensure_dev_certs(tmp_path)
+    tls = TLSConfig.from_dev_certs(certs, "ghostbridge", server=True)
+    with trio.fail_after(60):
+        async with trio.open_nursery() as nursery:
+            endpoint = await nursery.start(
+                lambda task_status: serve_rpc(
+                    RpcServer(control_handler=registry),
+                    "127.0.0.1",
+                    0,
+                    tls=tls,
+                    task_status=task_status,
+                )
+            )
+            bridge_port = endpoint.local_address[1]
+            node, port = await start_node(
+                launch, tmp_path, "--bridge-endpoint", f"127.0.0.1:{bridge_port}"
+            )
+            await renewed.wait()
+            reg = seen[0].registration
+            assert reg.service == "ghost.node.v1.GhostDService"
+            assert (reg.endpoint.host, reg.endpoint.port) == ("127.0.0.1", port)
+            assert "SubmitTransaction" in reg.methods and reg.lease_ttl_ms > 0
+            assert await node.stop() == 0
+            await released.wait()
+            nursery.cancel_scope.cancel()
+    assert node.events("bridge_registered")
