@@ -16,9 +16,11 @@ import zquic
 from zquic.doq import (
     ALPN_DOQ,
     DOQ_EXCESSIVE_LOAD,
+    DOQ_INTERNAL_ERROR,
     DOQ_PROTOCOL_ERROR,
     DoQClient,
     DoQError,
+    DoQProtocolError,
     encode_message,
     serve_doq,
 )
@@ -264,3 +266,54 @@ async def test_dnspython_trio_client_interop(backend, server_tls, dev_certs):
             )
             assert q.is_response(resp)
             nursery.cancel_scope.cancel()
+
+
+async def test_query_without_fin_is_reset_after_timeout(backend, server_tls, client_tls):
+    with trio.fail_after(10):
+        async with trio.open_nursery() as nursery:
+            port = await start(nursery, backend, server_tls, query_timeout=0.2)
+            async with zquic.connect(
+                HOST, port, tls=client_tls(), alpn_protocols=[ALPN_DOQ], backend=backend
+            ) as conn:
+                q = dns.message.make_query("nofin.ghost.", "A")
+                q.id = 0
+                stream = await conn.open_stream()
+                await stream.send_all(encode_message(q.to_wire()))  # and no FIN
+                with pytest.raises(zquic.errors.StreamReset) as info:
+                    await stream.receive_some()
+                assert info.value.error_code == DOQ_INTERNAL_ERROR
+                assert not conn.is_closed  # a stream matter, not a connection error
+            nursery.cancel_scope.cancel()
+
+
+async def test_client_refuses_nonzero_response_id(backend, run_server, client_tls):
+    """A server answering with a non-zero Message ID: the client closes with PROTOCOL_ERROR."""
+
+    closed: list[Any] = []
+    server_saw_close = trio.Event()
+
+    async def bad_server(conn: zquic.Connection) -> None:
+        stream = await conn.accept_stream()
+        while await stream.receive_some():
+            pass
+        resp = dns.message.make_response(dns.message.make_query("x.", "A"))
+        resp.id = 99
+        await stream.send_all(encode_message(resp.to_wire()), eof=True)
+        await conn.wait_closed()
+        closed.append(conn.close_reason)
+        server_saw_close.set()
+
+    with trio.fail_after(10):
+        async with run_server(handler=bad_server, alpn_protocols=[ALPN_DOQ]) as endpoint:
+            async with zquic.connect(
+                HOST,
+                endpoint.local_address[1],
+                tls=client_tls(),
+                alpn_protocols=[ALPN_DOQ],
+                backend=backend,
+            ) as conn:
+                with pytest.raises(DoQProtocolError):
+                    await DoQClient(conn).query(dns.message.make_query("x.", "A"))
+                assert conn.is_closed
+            await server_saw_close.wait()
+            assert closed[0].by_peer and closed[0].error_code == DOQ_PROTOCOL_ERROR
