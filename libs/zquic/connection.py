@@ -100,6 +100,7 @@ class Connection:
         self._max_peer_bidi = -1  # highest peer-initiated bidi stream index seen
         self._max_peer_uni = -1
         self._timer_scope: trio.CancelScope | None = None
+        self._armed_at = math.nan
         self._event_listener: EventListener | None = None
         self._listener_factory = event_listener_factory
         self._held_events: list[Any] = []
@@ -373,10 +374,13 @@ class Connection:
             return None
 
     def _maybe_forget(self, stream: QuicStream) -> None:
-        if stream._closed or (stream.send_finished and stream.receive_finished):
-            if not stream._recv_buf and stream._closed:
-                self._streams.pop(stream.stream_id, None)
+        """Drop our reference once both directions are done (the caller's object stays
+        usable: reads return b"" / raise, writes raise), so long connections do not leak."""
+        if stream._closed or (stream.send_finished and stream._receive_done):
+            if self._streams.get(stream.stream_id) is stream:
+                del self._streams[stream.stream_id]
                 self._windows.consumed.pop(stream.stream_id, None)
+                self._over_streams.discard(stream)
 
     def _wake(self) -> None:
         self._progress.unpark_all()
@@ -439,13 +443,17 @@ class Connection:
         scope = self._timer_scope
         if scope is not None:
             t = self._quic.get_timer()
-            scope.deadline = math.inf if t is None else t
+            t = math.inf if t is None else t
+            if t != self._armed_at:  # re-registering a trio deadline is not free
+                self._armed_at = t
+                scope.deadline = t
 
     async def _run_timer(self) -> None:
         """Serve the core's timer until the connection terminates."""
         while not self.terminated.is_set():
             with trio.CancelScope() as scope:
                 self._timer_scope = scope
+                self._armed_at = math.nan
                 self._arm_timer()
                 await trio.sleep_forever()
             self._timer_scope = None

@@ -66,6 +66,7 @@ class QuicStream(trio.abc.HalfCloseableStream):
     def _on_stop_sending(self, error_code: int) -> None:
         self._send_error = StreamStopped(error_code)
         self._conn._wake()
+        self._conn._maybe_forget(self)
 
     def _wake(self) -> None:
         self._recv_lot.unpark_all()
@@ -73,6 +74,15 @@ class QuicStream(trio.abc.HalfCloseableStream):
     @property
     def receive_finished(self) -> bool:
         return self._recv_eof or self._recv_error is not None or self._recv_stopped
+
+    @property
+    def _receive_done(self) -> bool:
+        """Nothing more will be delivered to the application."""
+        return (
+            (self._recv_eof and not self._recv_buf)
+            or self._recv_error is not None
+            or (self._recv_stopped)
+        )
 
     @property
     def send_finished(self) -> bool:
@@ -96,6 +106,7 @@ class QuicStream(trio.abc.HalfCloseableStream):
                 if self._recv_buf:
                     break
                 if self._recv_eof or self._recv_stopped:
+                    self._conn._maybe_forget(self)
                     await trio.lowlevel.cancel_shielded_checkpoint()
                     return b""
                 self._conn._raise_if_closed()
@@ -146,6 +157,8 @@ class QuicStream(trio.abc.HalfCloseableStream):
                     self._send_finished = True
                 conn._send_data(self.stream_id, chunk, last)
             done = True
+            if eof:
+                conn._maybe_forget(self)
             await trio.lowlevel.cancel_shielded_checkpoint()
         finally:
             if not done:
@@ -173,6 +186,7 @@ class QuicStream(trio.abc.HalfCloseableStream):
             self._conn._raise_if_closed()
             self._send_finished = True
             self._conn._send_data(self.stream_id, b"", True)
+            self._conn._maybe_forget(self)
         await trio.lowlevel.cancel_shielded_checkpoint()
 
     # ---- abort / close ---------------------------------------------------------------------

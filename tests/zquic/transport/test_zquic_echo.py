@@ -39,6 +39,10 @@ async def test_echo(backend, run_server, client_tls, host):
                 assert await echo_once(conn, b"x" * 100_000) == b"x" * 100_000
                 rtt = await conn.ping()
                 assert 0 <= rtt < 5
+                # Finished streams are forgotten on both ends (no leak on long connections).
+                assert conn.stats()["open_streams"] == 0
+                (server_conn,) = endpoint.connections
+                assert server_conn.stats()["open_streams"] == 0
 
 
 async def test_many_streams_and_connections(backend, run_server, client_tls):

@@ -9,7 +9,7 @@ import socket
 import pytest
 import trio
 import zquic
-from zquic.errors import IdleTimeout
+from zquic.errors import IdleTimeout, VersionNegotiationError
 
 ALPN = ["zquic-test"]
 
@@ -178,3 +178,26 @@ async def test_stateless_reset_for_recently_closed(run_server, client_tls):
             assert 21 <= len(data) < 69
             assert data[-16:] == peer_cid.stateless_reset_token
             assert ep.stats()["stateless_resets_sent"] == 1
+
+
+async def test_client_version_negotiation_failure(backend, client_tls):
+    """A 'server' that only speaks an unknown version answers with Version Negotiation: the
+    client fails with VersionNegotiationError."""
+    with trio.fail_after(10):
+        with trio.socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as fake:
+            await fake.bind(("127.0.0.1", 0))
+
+            async def answer_vn() -> None:
+                data, addr = await fake.recvfrom(65535)
+                dlen = data[5]
+                dcid = data[6 : 6 + dlen]
+                scid = data[7 + dlen : 7 + dlen + data[6 + dlen]]
+                vn = bytes([0x80]) + b"\x00\x00\x00\x00" + bytes([len(scid)]) + scid
+                vn += bytes([len(dcid)]) + dcid + (0x0A1A2A3A).to_bytes(4, "big")
+                await fake.sendto(vn, addr)
+
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(answer_vn)
+                with pytest.raises(VersionNegotiationError):
+                    async with _connect(backend, fake.getsockname()[1], client_tls):
+                        pass
