@@ -107,16 +107,20 @@ class AccountView:
 
 
 def pending_summary(
-    address_bytes: bytes, infos: Iterable[types_pb2.TransactionInfo]
+    address_bytes: bytes, infos: Iterable[types_pb2.TransactionInfo], min_nonce: int = 0
 ) -> tuple[frozenset[int], int]:
-    """(nonces, amount + fee total) of `address_bytes`'s own pending transactions."""
+    """(nonces, amount + fee total) of `address_bytes`'s own pending transactions.
+
+    Entries below `min_nonce` (the confirmed nonce) were included meanwhile and are skipped,
+    so a block landing between the two reads never counts a transaction twice.
+    """
     nonces: set[int] = set()
     outgoing = 0
     for info in infos:
         if info.receipt.status != types_pb2.TRANSACTION_STATUS_PENDING:
             continue
         tx = info.transaction
-        if tx.sender != address_bytes:
+        if tx.sender != address_bytes or tx.nonce < min_nonce:
             continue
         nonces.add(tx.nonce)
         outgoing += tx.fee + (tx.transfer.amount if tx.WhichOneof("payload") == "transfer" else 0)

@@ -193,9 +193,13 @@ class WalletServicer:
         return out
 
     async def _view(self, address: str, raw: bytes) -> core.AccountView:
+        # Mempool first, account second: a block landing in between then shows up as a
+        # higher confirmed nonce (and the stale pending entries are dropped), never as a
+        # nonce handed out twice.
+        pending = await self._pending(address)
         resp = await self.node.get_account(address)
-        nonces, outgoing = core.pending_summary(raw, await self._pending(address))
         acct = resp.account
+        nonces, outgoing = core.pending_summary(raw, pending, acct.nonce)
         return core.AccountView(
             address=address,
             balance=acct.balance,

@@ -111,6 +111,9 @@ def test_pending_summary_counts_only_own_pending() -> None:
     ]
     nonces, outgoing = core.pending_summary(ALICE.address_bytes, infos)
     assert nonces == {7, 8} and outgoing == 160
+    # Nonce 7 got included between the reads (confirmed nonce is now 8): not counted twice.
+    nonces, outgoing = core.pending_summary(ALICE.address_bytes, infos, min_nonce=8)
+    assert nonces == {8} and outgoing == 55
 
 
 def items(*amounts: int, fee: int | None = None) -> list[core.BatchItem]:

@@ -88,7 +88,7 @@ def call(draw):  # type: ignore[no-untyped-def]
     return method.name, draw(message(method.input_type))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
 @given(calls=st.lists(call(), min_size=1, max_size=4))
 def test_no_request_produces_internal(tmp_path_factory, calls) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path_factory.mktemp("fuzz") / "ks.sqlite3"
