@@ -251,6 +251,8 @@ class Node:
         committed = await self.run_sync(run)
         if committed is not None:
             self._committed(committed, "produced")
+        elif not self.core.mempool:
+            self.mempool_nonempty = trio.Event()  # a stale wake-up must not spin the loop
         return committed
 
     async def _produce_loop(self) -> None:

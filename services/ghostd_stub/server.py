@@ -425,7 +425,8 @@ class GhostDService:
             raise _invalid("transaction is required")
         stx = request.transaction
         try:
-            if not self.node.producing and self.node.peers:
+            if not self.node.producing:
+                # Only the producer keeps a mempool; a follower hands submissions over.
                 return await self.node.forward_submit(stx)
             item = await self.node.submit(stx)
         except TxError as exc:

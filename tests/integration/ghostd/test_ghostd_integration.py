@@ -204,6 +204,8 @@ async def test_second_node_syncs_and_follows(launch, tmp_path):
             assert any(p.inbound for p in peers_a)
     assert await b.stop() == 0
     assert await a.stop() == 0
+    for daemon in (a, b):
+        assert "Traceback" not in daemon.text, daemon.text[-3000:]
 
 
 async def test_stream_resume_after_disconnect_has_no_gap_and_no_duplicate(launch, tmp_path):
@@ -241,6 +243,7 @@ async def test_stream_resume_after_disconnect_has_no_gap_and_no_duplicate(launch
     assert seen == sorted(seen) and len({k[:2] for k in seen}) == len(seen)
     assert len({h for h, _, _ in seen}) > 1  # spread over several blocks
     assert await node.stop() == 0
+    assert "Traceback" not in node.text
 
 
 async def test_sigkill_keeps_every_acknowledged_transaction_and_block(launch, tmp_path):
@@ -285,6 +288,7 @@ async def test_sigkill_keeps_every_acknowledged_transaction_and_block(launch, tm
                 info = await wait_included(stub, tx_hash)  # restored mempool gets mined
                 assert info.receipt.status == pb.TRANSACTION_STATUS_SUCCESS
     assert await node2.stop() == 0
+    assert "Traceback" not in node2.text
 
 
 async def test_registers_with_bridge_renews_and_releases_lease(launch, tmp_path):
@@ -338,4 +342,4 @@ async def test_registers_with_bridge_renews_and_releases_lease(launch, tmp_path)
             assert await node.stop() == 0
             await released.wait()
             nursery.cancel_scope.cancel()
-    assert node.events("bridge_registered")
+    assert node.events("bridge_registered") and "Traceback" not in node.text

@@ -418,3 +418,13 @@ async def test_rejected_block_is_a_live_consensus_event(svc):
             with pytest.raises(Exception, match="does not extend|signature|chain"):
                 await svc.node.import_block(forged, "test")
     assert got[0].type == n.CONSENSUS_EVENT_TYPE_BLOCK_REJECTED and got[0].detail
+
+
+async def test_non_producing_node_checks_then_forwards_or_is_unavailable(svc):
+    svc.node.producing = False
+    junk = pb.SignedTransaction(tx_bytes=b"\xff\x00", tx_hash=blake3(b"\xff\x00"))
+    code, _ = await status_of(submit(svc, junk))
+    assert code is StatusCode.INVALID_ARGUMENT  # checked locally, never forwarded
+    code, msg = await status_of(submit(svc, transfer()))
+    assert code is StatusCode.UNAVAILABLE and "not connected" in msg
+    assert not svc.core.mempool
