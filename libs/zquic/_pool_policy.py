@@ -165,9 +165,6 @@ class EndpointPolicy:
         """Drop a connection (it died, failed a ping, or the pool closes). False if already gone."""
         if slot.state is SlotState.CLOSED:
             return False
-        if slot.state is SlotState.CONNECTING:
-            self.connect_failed(slot)
-            return True
         self._remove(slot, reason)
         return True
 

@@ -160,3 +160,12 @@ def test_config_validation():
         PoolConfig(max_connections=0)
     with pytest.raises(ValueError):
         PoolConfig(cleanup_interval=0)
+
+
+def test_evicting_a_connecting_slot_is_not_a_connect_failure():
+    p = ready_policy()
+    a = p.acquire(0.0).slot  # type: ignore[union-attr]
+    assert p.evict(a, EvictReason.POOL_CLOSED)
+    assert p.counters.connect_failures == 0 and p.counters.evicted == {"pool_closed": 1}
+    p.connect_failed(a)  # the driver's late report changes nothing
+    assert p.counters.connect_failures == 0
