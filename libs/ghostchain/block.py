@@ -123,7 +123,7 @@ def verify_block(
     """Check a non-genesis block's header, hash, signature, link to its parent and tx_root.
 
     `validators` are the Ed25519 public keys allowed to propose. Transactions themselves are
-    checked by the state layer (ghostchain.state.apply_block). Returns the decoded header.
+    checked by the state layer (ghostchain.state.apply_transactions). Returns the decoded header.
     """
     if not block.header_bytes:
         raise BlockError("block has no header_bytes")
