@@ -111,14 +111,18 @@ def run(args: argparse.Namespace) -> int:
             need_grpc = b == grpc_with and bool({"unary", "concurrent"} & set(groups))
             servers: list[ServerProcess] = []
             try:
-                zs = ServerProcess("zquic", certs, "--backend", b)
-                servers.append(zs)
-                cs = ServerProcess("core", certs, "--backend", b) if need_core else None
-                if cs:
-                    servers.append(cs)
-                gs = ServerProcess("grpc", certs) if need_grpc else None
-                if gs:
-                    servers.append(gs)
+                try:
+                    zs = ServerProcess("zquic", certs, "--backend", b)
+                    servers.append(zs)
+                    cs = ServerProcess("core", certs, "--backend", b) if need_core else None
+                    if cs:
+                        servers.append(cs)
+                    gs = ServerProcess("grpc", certs) if need_grpc else None
+                    if gs:
+                        servers.append(gs)
+                except Exception as exc:  # reported; the other backend still runs
+                    report.error("servers", b, exc)
+                    continue
                 zq = dict(port=zs.port, backend=b, certs=certs)
                 timing = dict(duration=s.duration, warmup=s.warmup)
 
