@@ -18,12 +18,13 @@ from ghostchain import block as B
 from ghostchain import state as S
 from ghostchain import tx as T
 from ghostchain.errors import BlockError, TxError, TxErrorCode
+from ghostchain.fees import FeeSchedule
 from ghostchain.genesis import Genesis, apply_genesis, genesis_block
 from ghostchain.names import DEFAULT_TLDS, normalize_query_name
 from zcrypto import KeyType, ed25519
 from zcrypto.address import derive_address, format_address
 
-from .storage import BlockRecord, Storage, StorageError, StoredTx
+from .storage import BlockRecord, Storage, StorageError, StoredTx, Tip
 
 __all__ = ["ChainCore", "Committed", "MempoolItem", "HARD_MAX_TX_SIZE"]
 
@@ -144,7 +145,7 @@ class ChainCore:
         return self.genesis.chain_id
 
     @property
-    def fee_schedule(self):  # -> FeeSchedule
+    def fee_schedule(self) -> FeeSchedule:
         return self.genesis.fee_schedule
 
     @property
@@ -155,7 +156,7 @@ class ChainCore:
     def is_validator(self) -> bool:
         return self.validator_seed is not None
 
-    def tip(self):  # -> Tip
+    def tip(self) -> Tip:
         return self.storage.tip()
 
     def _ctx(self, height: int, ts_ns: int, proposer: bytes | None = None) -> S.BlockContext:

@@ -299,9 +299,10 @@ class Node:
             return [self.recent[h] for h in range(start, end + 1)]
         return await self.run_sync(self.core.committed_range, start, end)
 
-    async def follow(self, sub: Subscription, from_height: int) -> AsyncIterator[Committed]:
+    async def follow(self, sub: Subscription, from_height: int) -> AsyncIterator[Committed | None]:
         """Every committed block from `from_height` on, in order, forever: replay from storage
-        then live. Call inside `hub.subscribe()` entered before reading the tip."""
+        then live. Call inside `hub.subscribe()` entered before reading the tip. Yields None
+        each time it has caught up (and after a wake-up), so callers can flush live queues."""
         next_height = from_height
         while True:
             sub.reset()
@@ -310,7 +311,7 @@ class Node:
                 for committed in await self.committed_range(next_height, end):
                     yield committed
                     next_height = committed.height + 1
-            yield None  # type: ignore[misc]  # "caught up": lets callers flush live queues
+            yield None
             await sub.wait()
 
     # ---- peers

@@ -26,6 +26,7 @@ from zcrypto.errors import InvalidAddressError
 from zcrypto.hashes import blake3
 from zquic.rpc import RpcError, StatusCode
 
+from .chain import ChainCore, stored_info
 from .node import VERSION, Node, PeerState, now_ns, parse_endpoint, peer_id_for
 from .storage import PeerRow
 
@@ -125,10 +126,9 @@ class GhostDService:
 
     node: Node
     admin_token: str = attrs.field(default="", repr=False)
-    mempool_max_bytes: int = 0
 
     @property
-    def core(self):  # -> ChainCore
+    def core(self) -> ChainCore:
         return self.node.core
 
     def _require_admin(self, context: Any) -> None:
@@ -460,8 +460,6 @@ class GhostDService:
             out = pending[offset : offset + size]
             stored_offset = max(0, offset - len(pending))
             want = size - len(out)
-            from .chain import stored_info
-
             rows = core.storage.txs_by_address(address, stored_offset, want + 1)
             out += [stored_info(r) for r in rows[:want]]
             more = len(rows) > want or offset + size < len(pending)
