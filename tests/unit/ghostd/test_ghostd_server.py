@@ -428,3 +428,16 @@ async def test_non_producing_node_checks_then_forwards_or_is_unavailable(svc):
     code, msg = await status_of(submit(svc, transfer()))
     assert code is StatusCode.UNAVAILABLE and "not connected" in msg
     assert not svc.core.mempool
+
+
+def test_live_only_queues_are_bounded_and_count_drops():
+    from ghostd_stub.node import LIVE_BUFFER, Hub
+
+    hub = Hub()
+    with hub.subscribe(pending=True) as slow, hub.subscribe() as blocks_only:
+        for i in range(LIVE_BUFFER + 6):
+            hub.publish_pending(pb.TransactionInfo(sender_address=str(i)))
+        assert len(slow.pending) == LIVE_BUFFER and slow.dropped == 6
+        assert slow.pending[0].sender_address == "6"  # the oldest went first
+        assert blocks_only.pending is None and blocks_only.dropped == 0
+    assert not hub.subscribers
