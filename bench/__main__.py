@@ -22,7 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from . import clients, grpc_client
-from .common import CONCURRENCY, Sample, ServerProcess, make_certs, quiet_logging, summarize
+from .common import (
+    CONCURRENCY,
+    SEND_ALL_EOF,
+    Sample,
+    ServerProcess,
+    make_certs,
+    quiet_logging,
+    summarize,
+)
 
 GROUPS = ("unary", "concurrent", "bulk", "handshakes")
 TARGET_RPC_VS_RAW = 0.8
@@ -305,6 +313,7 @@ def run(args: argparse.Namespace) -> int:
         "mode": "quick" if s.quick else "full",
         "reps": s.reps,
         "default_backend": default,
+        "raw_write": "send_all(eof=True)" if SEND_ALL_EOF else "send_all + send_eof",
         "targets": [
             {
                 "bench": r["bench"],

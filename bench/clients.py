@@ -10,7 +10,16 @@ from typing import Any
 
 import trio
 
-from .common import ALPN_ECHO, ALPN_SINK, HOST, PAYLOAD, PAYLOAD_SIZE, Sample, client_tls
+from .common import (
+    ALPN_ECHO,
+    ALPN_SINK,
+    HOST,
+    PAYLOAD,
+    PAYLOAD_SIZE,
+    Sample,
+    client_tls,
+    send_last,
+)
 from .proto import BENCH_SERVICE, Payload
 from .rawcore import CoreConn, CoreDriver, udp_socket
 
@@ -51,10 +60,9 @@ async def _timed_calls(
 
 
 async def _pingpong_once(conn: Any) -> None:
-    """The raw baseline: new stream, 64 bytes, FIN, read the echo to EOF, close."""
+    """The raw baseline: new stream, 64 bytes + FIN, read the echo to EOF, close."""
     stream = await conn.open_stream()
-    await stream.send_all(PAYLOAD)
-    await stream.send_eof()
+    await send_last(stream, PAYLOAD)
     got = 0
     while data := await stream.receive_some():
         got += len(data)
@@ -117,8 +125,7 @@ def bulk(*, port: int, backend: str, certs: Path, size: int) -> Sample:
             stream = await conn.open_stream()
             reply = b""
             with trio.move_on_after(BULK_STALL_S) as guard:
-                await stream.send_all(data)
-                await stream.send_eof()
+                await send_last(stream, data)
                 while chunk := await stream.receive_some():
                     reply += chunk
             if guard.cancelled_caught:  # report the stall with evidence, don't wait for idle

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import statistics
@@ -149,3 +150,25 @@ class ServerProcess:
 
 def clock() -> float:
     return time.perf_counter()
+
+
+def _has_eof_kwarg() -> bool:
+    try:
+        from zquic import QuicStream
+
+        return "eof" in inspect.signature(QuicStream.send_all).parameters
+    except Exception:
+        return False
+
+
+SEND_ALL_EOF = _has_eof_kwarg()
+
+
+async def send_last(stream: Any, data: bytes) -> None:
+    """Write `data` and FIN: in one write (one packet) where zquic offers `send_all(eof=True)`,
+    so the raw baseline uses the best pattern the transport offers."""
+    if SEND_ALL_EOF:
+        await stream.send_all(data, eof=True)
+    else:
+        await stream.send_all(data)
+        await stream.send_eof()

@@ -23,7 +23,16 @@ from typing import Any
 
 import trio
 
-from .common import ALPN_ECHO, ALPN_SINK, HOST, READY, SERVER_CERT, quiet_logging, server_tls
+from .common import (
+    ALPN_ECHO,
+    ALPN_SINK,
+    HOST,
+    READY,
+    SERVER_CERT,
+    quiet_logging,
+    send_last,
+    server_tls,
+)
 from .proto import BENCH_SERVICE, SERVICE, Payload
 from .rawcore import CoreConn, CoreDriver, udp_socket
 
@@ -52,12 +61,14 @@ async def _until_stdin_closed() -> None:
 
 
 async def _echo(stream: Any) -> None:
+    """Read the request to EOF, answer it with data + FIN (a unary call's shape)."""
     import zquic
 
     try:
+        request = bytearray()
         while data := await stream.receive_some():
-            await stream.send_all(data)
-        await stream.send_eof()
+            request += data
+        await send_last(stream, bytes(request))
     except (zquic.errors.ZquicError, trio.ClosedResourceError, trio.BrokenResourceError):
         pass
     finally:
@@ -71,8 +82,7 @@ async def _sink(stream: Any) -> None:
     try:
         while data := await stream.receive_some():
             total += len(data)
-        await stream.send_all(total.to_bytes(8, "big"))
-        await stream.send_eof()
+        await send_last(stream, total.to_bytes(8, "big"))
     except (zquic.errors.ZquicError, trio.ClosedResourceError, trio.BrokenResourceError):
         pass
     finally:
