@@ -21,6 +21,7 @@ from cryptography import x509
 from .backend import Backend, FlowWindows
 from .errors import (
     ConnectionClosed,
+    TransportError,
     VersionNegotiationError,
     ZquicError,
     classify_close,
@@ -614,6 +615,19 @@ class Connection:
             error_code=event.error_code,
             reason=reason,
         )
+        self.terminated.set()
+        if self._timer_scope is not None:
+            self._timer_scope.cancel()
+        self._wake_all()
+        if self._on_terminated is not None:
+            self._on_terminated(self)
+
+    def _abandon(self, reason: str) -> None:
+        """Drop a connection that never really started (no packets to drain)."""
+        if self.terminated.is_set():
+            return
+        if self.close_reason is None:
+            self.close_reason = TransportError(0, None, reason, False)
         self.terminated.set()
         if self._timer_scope is not None:
             self._timer_scope.cancel()

@@ -44,6 +44,7 @@ ConnectionHandler = Callable[[Connection], Awaitable[None]]
 STATELESS_RESET_MIN = 21  # RFC 9000 section 10.3: 5 unpredictable bytes + 16-byte token
 RECENTLY_CLOSED_TTL = 120.0
 RECENTLY_CLOSED_MAX = 8192
+DEFAULT_MAX_CONNECTIONS = 10_000  # new Initials past this are dropped
 HANDLER_ERROR_CODE = 0x1  # application close code when a connection handler raises
 
 
@@ -57,6 +58,8 @@ class EndpointStats:
     retry_tokens_invalid: int = 0
     stateless_resets_sent: int = 0
     datagrams_dropped: int = 0
+    initials_discarded: int = 0
+    connections_refused: int = 0
     malformed_datagrams: int = 0
 
 
@@ -94,6 +97,7 @@ class ServerEndpoint:
         flow: FlowConfig,
         event_listener_factory: ListenerFactory | None = None,
         max_datagram_frame_size: int | None = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
         self._listener_factory = event_listener_factory
         self._datagram_frame_size = max_datagram_frame_size
@@ -114,6 +118,8 @@ class ServerEndpoint:
             else None
         )
         self._by_cid: dict[bytes, Connection] = {}
+        self._fresh: set[Connection] = set()  # created in the current batch
+        self._max_connections = max_connections
         self._conn_cids: dict[Connection, set[bytes]] = {}
         self._recently_closed: OrderedDict[bytes, tuple[bytes, float]] = OrderedDict()
         self._stats = EndpointStats()
@@ -204,6 +210,7 @@ class ServerEndpoint:
         )
         conn_box.append(conn)
         self._conn_cids[conn] = set()
+        self._fresh.add(conn)
         self._register(conn, initial_dcid)
         self._register(conn, quic.host_cid)
         self._stats.connections_accepted += 1
@@ -276,6 +283,14 @@ class ServerEndpoint:
                     touched[conn] = None
             for conn in touched:
                 conn._after_receive()
+                if conn in self._fresh:
+                    self._fresh.discard(conn)
+                    # A genuine first Initial always draws a response (at least an ACK); one
+                    # that could not be decrypted draws none: forget it instead of holding
+                    # state until the idle timeout.
+                    if conn._stats.datagrams_sent == 0 and not conn.handshake_complete.is_set():
+                        self._stats.initials_discarded += 1
+                        conn._abandon("undecryptable Initial")
 
     def _route(self, data: bytes, addr: Any, now: float) -> Connection | None:
         if not data:
@@ -319,6 +334,10 @@ class ServerEndpoint:
             return None
         if header.packet_type != PACKET_INITIAL or len(data) < MIN_INITIAL_DATAGRAM:
             self._stats.datagrams_dropped += 1
+            return None
+        if len(self._conn_cids) >= self._max_connections:
+            self._stats.connections_refused += 1
+            self._bad.warning(reason="connection limit reached", limit=self._max_connections)
             return None
         if header.packet_type == PACKET_VERSION_NEGOTIATION:
             return None
@@ -387,6 +406,7 @@ async def open_server(
     flow: FlowConfig | None = None,
     event_listener_factory: ListenerFactory | None = None,
     max_datagram_frame_size: int | None = None,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
 ) -> AsyncIterator[ServerEndpoint]:
     """Run a server endpoint for the duration of the `async with` block."""
     chosen = get_backend(backend)
@@ -414,6 +434,7 @@ async def open_server(
                 flow=flow or FlowConfig(),
                 event_listener_factory=event_listener_factory,
                 max_datagram_frame_size=max_datagram_frame_size,
+                max_connections=max_connections,
             )
             nursery.start_soon(endpoint._reader)
             nursery.start_soon(udp.flusher)
@@ -458,6 +479,7 @@ async def serve(
     flow: FlowConfig | None = None,
     event_listener_factory: ListenerFactory | None = None,
     max_datagram_frame_size: int | None = None,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
     task_status: trio.TaskStatus[ServerEndpoint] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve until cancelled; `task_status.started(endpoint)` once the socket is bound."""
@@ -474,6 +496,7 @@ async def serve(
         flow=flow,
         event_listener_factory=event_listener_factory,
         max_datagram_frame_size=max_datagram_frame_size,
+        max_connections=max_connections,
     ) as endpoint:
         task_status.started(endpoint)
         await trio.sleep_forever()

@@ -28,6 +28,14 @@ async def echo(conn: zquic.Connection, payload: bytes) -> bytes:
     return out
 
 
+def _junk_initial(size: int = 1200) -> bytes:
+    """A well-formed v1 Initial header (token, length) around an undecryptable payload."""
+    dcid, scid = os.urandom(8), os.urandom(8)
+    head = b"\xc3" + (1).to_bytes(4, "big") + b"\x08" + dcid + b"\x08" + scid + b"\x00"
+    rest = size - len(head) - 2
+    return head + (0x4000 | rest).to_bytes(2, "big") + os.urandom(rest)
+
+
 def _long_header(version: int, dcid: bytes, scid: bytes, size: int = 1200) -> bytes:
     head = bytes([0xC0]) + version.to_bytes(4, "big") + bytes([len(dcid)]) + dcid
     head += bytes([len(scid)]) + scid
@@ -89,7 +97,8 @@ async def test_garbage_does_not_stop_the_server(backend, run_server, client_tls)
                     os.urandom(1500),
                     b"\xc0\x00\x00\x00\x01\x08",  # truncated long header
                     b"\xc0\x00\x00\x00\x01\x15" + os.urandom(30),  # CID length out of range
-                    _long_header(1, os.urandom(8), os.urandom(8))[:1200],  # Initial, junk body
+                    _long_header(1, os.urandom(8), os.urandom(8))[:1200],  # Initial, junk header
+                    _junk_initial(),  # well-formed Initial that does not decrypt
                     _long_header(1, os.urandom(8), os.urandom(8), size=300),  # short Initial
                     b"\x40" + os.urandom(8) + os.urandom(40),  # short header, unknown CID
                 ]
@@ -110,6 +119,9 @@ async def test_garbage_does_not_stop_the_server(backend, run_server, client_tls)
                 assert await echo(conn2, b"new") == b"new"
             stats = ep.stats()
             assert stats["malformed_datagrams"] + stats["datagrams_dropped"] > 0
+            # Junk Initials hold no state: only the two real connections were ever kept.
+            assert stats["initials_discarded"] == 3
+            assert stats["connections_accepted"] - stats["initials_discarded"] == 2
 
 
 async def test_idle_timeout(backend, run_server, client_tls):
