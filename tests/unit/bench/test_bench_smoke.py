@@ -47,15 +47,17 @@ def test_bench_quick_smoke(tmp_path: Path) -> None:
     ):  # fmt: skip
         assert (name, "qh3") in records, name
     assert ("calibration_udp_pingpong", None) in records
+    # Shapes, not speeds: a 0.1 s window on a loaded machine may see no call complete.
     for r in lines[:-1]:
-        assert r["figure"]["value"] > 0 and r["figure"]["unit"], r
+        assert r["figure"]["value"] >= 0 and r["figure"]["unit"], r
+        assert len(r["figure"]["reps"]) == 1
         if r["bench"].startswith("calibration"):
             continue
-        assert r["baseline"]["value"] > 0, r
-        assert r["ratio"] > 0
+        assert r["baseline"]["value"] >= 0 and r["baseline"]["unit"], r
+        assert r["ratio"] is None or r["ratio"] >= 0
         assert (r["target"] is None) == (r["pass"] is None)
     assert {t["bench"] for t in summary["targets"]} == {
         "unary_seq", "unary_seq_vs_grpcio", "unary_c64_vs_grpcio", "bulk",
     }  # fmt: skip
     assert summary["targets_checked"] == len(summary["targets"]) == 4
-    assert "p50_us" in next(r for r in lines if r["bench"] == "unary_seq")["figure"]
+    assert summary["mode"] == "quick" and summary["default_backend"] == "qh3"
