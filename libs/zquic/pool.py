@@ -13,8 +13,8 @@ pool's own nursery.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import AsyncExitStack
+from collections.abc import Callable, Iterator
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from typing import Any
 
 import attrs
@@ -210,6 +210,8 @@ class ConnectionPool:
         self._stack: AsyncExitStack | None = None
         self._closed = False
         self._change_lot = trio.lowlevel.ParkingLot()
+        # `zquic.connect`; replaceable so the driver's timing logic is testable without sockets.
+        self._connect: Callable[..., AbstractAsyncContextManager[Connection]] = connect
 
     # ---- lifecycle -------------------------------------------------------------------------
     async def __aenter__(self) -> ConnectionPool:
@@ -376,7 +378,7 @@ class ConnectionPool:
         handshake_bound = trio.CancelScope(deadline=trio.current_time() + cfg.connect_timeout)
         try:
             with handle.scope, handshake_bound:
-                async with connect(
+                async with self._connect(
                     key.host,
                     key.port,
                     tls=self.tls,
