@@ -37,7 +37,9 @@ log = structlog.get_logger("zquic.connection")
 EventListener = Callable[[Any], None]
 # Called once when the handshake completes (ALPN known); returns a listener or None.
 ListenerFactory = Callable[["Connection"], EventListener | None]
-RX_BACKLOG_MAX = 512  # datagrams held while receive is paused (qh3 backpressure)
+# While receive is paused (qh3), hold up to 2 stream windows of datagrams: the peer cannot
+# have more than a window in flight on one stream, so single-stream transfers never drop.
+RX_BACKLOG_WINDOWS = 2
 RX_HARD_CAP = 4  # x connection_window: unread bytes past which a paused qh3 connection blocks
 
 
@@ -114,6 +116,7 @@ class Connection:
         self._unread = 0  # bytes delivered by the core, not yet read by the application
         self._rx_paused = False
         self._rx_backlog: deque[tuple[bytes, Any]] = deque()
+        self._rx_backlog_bytes = 0
         self._over_streams: set[QuicStream] = set()
         self._in_events = False
         self._resume_pending = False
@@ -333,6 +336,7 @@ class Connection:
         now = trio.current_time()
         while self._rx_backlog and not self._rx_blocked():
             data, addr = self._rx_backlog.popleft()
+            self._rx_backlog_bytes -= len(data)
             self._receive(data, addr, now)
         self._after_receive()
 
@@ -401,8 +405,9 @@ class Connection:
         if self._rx_blocked():
             # Receive backpressure for qh3: hold a bounded backlog, drop the rest (the peer
             # retransmits under congestion control once we resume).
-            if len(self._rx_backlog) < RX_BACKLOG_MAX:
+            if self._rx_backlog_bytes < RX_BACKLOG_WINDOWS * self._windows.stream_window:
                 self._rx_backlog.append((data, addr))
+                self._rx_backlog_bytes += len(data)
             else:
                 self._stats.datagrams_dropped_paused += 1
             return

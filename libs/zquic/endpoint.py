@@ -124,6 +124,7 @@ class ServerEndpoint:
         self._recently_closed: OrderedDict[bytes, tuple[bytes, float]] = OrderedDict()
         self._stats = EndpointStats()
         self._bad = RateLimitedLog(log, "dropped malformed datagram")
+        self._handshake_failures = RateLimitedLog(log, "handshake failed", interval=1.0)
         self._supported = set(backend.supported_versions)
         self._cfg_template = self._make_configuration()
 
@@ -251,8 +252,9 @@ class ServerEndpoint:
         try:
             await conn.wait_handshake()
         except ConnectionClosed as exc:
-            self._stats.handshakes_failed += 1
-            log.info("handshake failed", peer=str(conn.remote_address), reason=str(exc))
+            if exc.reason != "undecryptable Initial":
+                self._stats.handshakes_failed += 1
+                self._handshake_failures.info(peer=str(conn.remote_address), reason=str(exc))
             return
         try:
             await self._handler(conn)
