@@ -381,3 +381,15 @@ async def test_frame_errors_close_only_that_connection(
             async with h3_client(backend, client_tls, port) as fresh:
                 r = await fresh.get("/hello")
                 assert r.status == 200
+
+
+async def test_ipv6(backend, server_tls, client_tls):
+    app = App()
+    with trio.fail_after(10):
+        async with open_h3_server(
+            "::1", 0, tls=server_tls("wraith"), handler=app, backend=backend
+        ) as endpoint:
+            port = endpoint.local_address[1]
+            async with H3Client.connect("::1", port, tls=client_tls(), backend=backend) as client:
+                r = await client.get("/hello")
+                assert await r.aread() == f"hello [::1]:{port} /hello None".encode()
