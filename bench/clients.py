@@ -4,6 +4,7 @@ in the handshake benchmarks) and returns a Sample."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -135,9 +136,12 @@ def bulk(*, port: int, backend: str, certs: Path, size: int) -> Sample:
                 )
             elapsed = trio.current_time() - t0
             await stream.aclose()
-            if int.from_bytes(reply, "big") != size:
+            if int.from_bytes(reply[:8], "big") != size:
                 raise RuntimeError(f"server counted {reply!r}, sent {size}")
-            return Sample(size / 1e6 / elapsed, extra={"seconds": elapsed})
+            server = json.loads(reply[8:] or b"{}")
+            extra = {"seconds": elapsed}
+            extra.update({f"server_{k}": float(v) for k, v in server.items()})
+            return Sample(size / 1e6 / elapsed, extra=extra)
 
     return trio.run(main)
 

@@ -3,7 +3,7 @@
 KIND:
   zquic  one zquic endpoint; by ALPN: ghostbridge/1 (RpcServer with ghostbench.Bench),
          bench-echo (raw stream echo: read to EOF, echo, FIN), bench-sink (count bytes to EOF,
-         answer the count as 8 bytes + FIN)
+         answer the count as 8 bytes, then a JSON object of the connection's stats, + FIN)
   core   the raw-core baseline (bench.rawcore): bench-sink as above, on the bare sans-IO core
   grpc   grpcio (HTTP/2 over TLS, C core) serving ghostbench.Bench/Unary (grpc-aio: grpc.aio)
   udp    plain UDP echo (calibrates the machine: the floor under any QUIC round trip)
@@ -14,6 +14,7 @@ Each prints `READY <port>` on stdout once bound and exits when stdin closes.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import threading
 from collections.abc import Callable
@@ -75,14 +76,20 @@ async def _echo(stream: Any) -> None:
         await stream.aclose()
 
 
-async def _sink(stream: Any) -> None:
+# Server-side connection stats returned after the byte count (evidence for receive stalls).
+SINK_STATS = ("datagrams_received", "datagrams_sent", "datagrams_dropped_paused")
+
+
+async def _sink(conn: Any, stream: Any) -> None:
     import zquic
 
     total = 0
     try:
         while data := await stream.receive_some():
             total += len(data)
-        await send_last(stream, total.to_bytes(8, "big"))
+        stats = conn.stats()
+        report = json.dumps({k: stats[k] for k in SINK_STATS if k in stats}).encode()
+        await send_last(stream, total.to_bytes(8, "big") + report)
     except (zquic.errors.ZquicError, trio.ClosedResourceError, trio.BrokenResourceError):
         pass
     finally:
@@ -114,7 +121,7 @@ async def zquic_main(args: argparse.Namespace) -> None:
         elif conn.alpn_protocol == ALPN_ECHO:
             await _streams(conn, _echo)
         elif conn.alpn_protocol == ALPN_SINK:
-            await _streams(conn, _sink)
+            await _streams(conn, partial(_sink, conn))
 
     async with trio.open_nursery() as nursery:
         endpoint = await nursery.start(
