@@ -343,11 +343,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="~30 s smoke run (1 rep, short)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="zquic benchmarks with same-run baselines; JSON lines on stdout "
+        "(docs/benchmarks.md)",
+    )
+    parser.add_argument("--quick", action="store_true", help="15-30 s smoke run (1 rep, short)")
     parser.add_argument("--backend", choices=["aioquic", "qh3", "all"], default="all")
     parser.add_argument("--only", choices=GROUPS, help="run one benchmark group")
-    parser.add_argument("--out", type=Path, help="also write the JSON lines to FILE")
+    parser.add_argument(
+        "--out", type=Path, metavar="FILE", help="also write the JSON lines to FILE"
+    )
     parser.add_argument("--reps", type=int, help="repetitions (default 5; quick 1)")
     parser.add_argument("--duration", type=float, help="seconds per timed repetition")
     parser.add_argument("--bulk-mib", type=float, help="bulk transfer size (default 32; quick 4)")
