@@ -186,9 +186,7 @@ class Backend:
         windows.consumed_total += nbytes
 
     def is_handshake_confirmed(self, quic: Any) -> bool:
-        if self.name == "aioquic":
-            return bool(quic._handshake_confirmed)
-        return bool(quic._handshake_confirmed)
+        return bool(getattr(quic, "_handshake_confirmed", False))
 
 
 def _load(name: str) -> Backend:

@@ -117,6 +117,7 @@ class Connection:
         self._rx_paused = False
         self._rx_backlog: deque[tuple[bytes, Any]] = deque()
         self._rx_backlog_bytes = 0
+        self._flush_errors = 0
         self._over_streams: set[QuicStream] = set()
         self._in_events = False
         self._resume_pending = False
@@ -202,8 +203,11 @@ class Connection:
         self._wake_all()
 
     def request_key_update(self) -> None:
-        """Start a TLS key update (needs a confirmed handshake)."""
+        """Start a TLS key update. Needs a confirmed handshake (server: at handshake completion;
+        client: once HANDSHAKE_DONE arrived, e.g. after one round trip)."""
         self._raise_if_closed()
+        if not self._backend.is_handshake_confirmed(self._quic):
+            raise ZquicError("key update needs a confirmed handshake")
         self._quic.request_key_update()
         self._flush()
 
@@ -430,6 +434,7 @@ class Connection:
         try:
             datagrams = quic.datagrams_to_send(trio.current_time())
         except Exception as exc:
+            self._flush_errors += 1
             self._core_errors.warning(error=repr(exc), where="datagrams_to_send")
             datagrams = []
         if datagrams:

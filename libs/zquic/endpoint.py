@@ -290,7 +290,11 @@ class ServerEndpoint:
                     # A genuine first Initial always draws a response (at least an ACK); one
                     # that could not be decrypted draws none: forget it instead of holding
                     # state until the idle timeout.
-                    if conn._stats.datagrams_sent == 0 and not conn.handshake_complete.is_set():
+                    if (
+                        conn._stats.datagrams_sent == 0
+                        and not conn._flush_errors
+                        and not conn.handshake_complete.is_set()
+                    ):
                         self._stats.initials_discarded += 1
                         conn._abandon("undecryptable Initial")
 
