@@ -936,7 +936,13 @@ class H3Client:
     async def __aexit__(self, *exc_info: Any) -> bool | None:
         assert self._nursery is not None
         self._nursery.cancel_scope.cancel()
-        return await self._nursery_cm.__aexit__(*exc_info)
+        try:
+            return await self._nursery_cm.__aexit__(*exc_info)
+        except BaseExceptionGroup as group:
+            if len(group.exceptions) == 1:  # the body's own error, unwrapped for the caller
+                exc = group.exceptions[0]
+                raise exc.with_traceback(exc.__traceback__) from group.__cause__
+            raise
 
     async def request(
         self,

@@ -227,7 +227,11 @@ class ConnectionPool:
         self._close_all()
         assert self._nursery is not None and self._stack is not None
         self._nursery.cancel_scope.cancel()
-        return await self._stack.__aexit__(*exc_info)
+        try:
+            return await self._stack.__aexit__(*exc_info)
+        except BaseExceptionGroup as group:
+            _reraise_single(group)
+            raise
 
     async def aclose(self) -> None:
         await self.__aexit__(None, None, None)
@@ -477,6 +481,14 @@ class ConnectionPool:
             return
         ep.policy.checked(slot, trio.current_time(), ping_ok=True)
         self._changed()
+
+
+def _reraise_single(group: BaseExceptionGroup) -> None:
+    """The pool's nursery wraps what escapes the `async with` body: hand a lone exception
+    back unwrapped, so callers catch their own error types."""
+    if len(group.exceptions) == 1:
+        exc = group.exceptions[0]
+        raise exc.with_traceback(exc.__traceback__) from group.__cause__
 
 
 class PoolCollector:

@@ -233,3 +233,12 @@ async def test_death_noticed_late_is_retried_transparently(autojump_clock):
         s = await pool.open_stream("h", 1)  # conn 1 refuses: the pool moves to a new one
         assert s.connection is net.conns[1]
         assert snap(pool)["evicted_by_reason"] == {"dead": 1}
+
+
+async def test_errors_in_the_pool_block_are_not_wrapped(autojump_clock):
+    net = FakeNetwork()
+    with pytest.raises(KeyError):
+        async with fake_pool(net) as pool:
+            await pool.open_stream("h", 1)
+            raise KeyError("caller's own error")
+    assert net.conns[0].is_closed

@@ -6,7 +6,6 @@ from typing import Any
 
 import dns.asyncbackend
 import dns.asyncquery
-import dns.exception
 import dns.message
 import dns.query
 import dns.rcode
@@ -229,40 +228,19 @@ async def test_doq_client_over_pool(backend, server_tls, client_tls):
             nursery.cancel_scope.cancel()
 
 
-QH3_AIOQUIC_CLIENT_BUG = (
-    "qh3 server + aioquic client (dnspython's DoQ uses aioquic): the qh3 core raises 'packet "
-    "builder capacity exhausted' on the client's first Initial (4 key shares) and the endpoint "
-    "now abandons such connections (zquic commit cc2685f), so the handshake never completes. "
-    "Reported to the transport owner."
-)
-
-
-def dnspython_timeout(backend: str) -> float:
-    return 3.0 if backend == "qh3" else 5.0
-
-
-async def known_qh3_failure(backend: str, query: Any) -> Any:
-    """Run a dnspython query; on the qh3 server the known core bug shows as a Timeout (xfail,
-    visible in the summary). If it stops failing, the test fails so the marker gets removed."""
-    if backend != "qh3":
-        return await query()
-    try:
-        await query()
-    except dns.exception.Timeout:
-        pytest.xfail(QH3_AIOQUIC_CLIENT_BUG)
-    except ExceptionGroup as group:  # dnspython's trio client raises from its own nursery
-        matched, rest = group.split(dns.exception.Timeout)
-        if matched is None or rest is not None:
-            raise
-        pytest.xfail(QH3_AIOQUIC_CLIENT_BUG)
-    pytest.fail("the qh3-server/aioquic-client handshake works now: drop known_qh3_failure")
+# qh3's server cannot fit its first flight to an aioquic ClientHello (dnspython's DoQ client
+# is aioquic) into the anti-amplification budget and answers only after the client's PTO,
+# ~1.3 s late (docs/zquic.md, "Interop quirk"). A Retry validates the address first and lifts
+# the budget: what a CNS on qh3 should enable for such clients, and it keeps the test fast.
+def interop_server_options(backend: str) -> dict[str, Any]:
+    return {"retry": True} if backend == "qh3" else {}
 
 
 async def with_doq_server(backend: str, server_tls: Any, fn: Any) -> Any:
     """Run `fn(port)` against a DoQ server; its exception propagates unwrapped."""
     outcome: list[Any] = []
     async with trio.open_nursery() as nursery:
-        port = await start(nursery, backend, server_tls)
+        port = await start(nursery, backend, server_tls, **interop_server_options(backend))
         try:
             outcome.append(("ok", await fn(port)))
         except Exception as exc:
@@ -275,7 +253,6 @@ async def with_doq_server(backend: str, server_tls: Any, fn: Any) -> Any:
 
 
 async def test_dnspython_sync_client_interop(backend, server_tls, dev_certs):
-    timeout = dnspython_timeout(backend)
     q = dns.message.make_query("interop.ghost.", "A")
 
     async def ask(port: int) -> dns.message.Message:
@@ -284,7 +261,7 @@ async def test_dnspython_sync_client_interop(backend, server_tls, dev_certs):
                 q,
                 HOST,
                 port=port,
-                timeout=timeout,
+                timeout=5,
                 verify=str(dev_certs.ca.cert),
                 hostname="localhost",
             )
@@ -292,13 +269,12 @@ async def test_dnspython_sync_client_interop(backend, server_tls, dev_certs):
         return await trio.to_thread.run_sync(sync)
 
     with trio.fail_after(20):
-        resp = await known_qh3_failure(backend, lambda: with_doq_server(backend, server_tls, ask))
+        resp = await with_doq_server(backend, server_tls, ask)
     assert q.is_response(resp)
     assert answer_of(resp) == expected_address("interop.ghost.")
 
 
 async def test_dnspython_trio_client_interop(backend, server_tls, dev_certs):
-    timeout = dnspython_timeout(backend)
     q = dns.message.make_query("trio-interop.ghost.", "AAAA")
 
     async def ask(port: int) -> dns.message.Message:
@@ -306,14 +282,14 @@ async def test_dnspython_trio_client_interop(backend, server_tls, dev_certs):
             q,
             HOST,
             port=port,
-            timeout=timeout,
+            timeout=5,
             verify=str(dev_certs.ca.cert),
             hostname="localhost",
             backend=dns.asyncbackend.get_backend("trio"),
         )
 
     with trio.fail_after(20):
-        resp = await known_qh3_failure(backend, lambda: with_doq_server(backend, server_tls, ask))
+        resp = await with_doq_server(backend, server_tls, ask)
     assert q.is_response(resp)
 
 
