@@ -22,7 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from . import clients, grpc_client
+from . import clients, cpu, grpc_client
 from .common import (
     CONCURRENCY,
     SEND_ALL_EOF,
@@ -33,7 +33,7 @@ from .common import (
     summarize,
 )
 
-GROUPS = ("unary", "concurrent", "bulk", "handshakes")
+GROUPS = ("unary", "concurrent", "bulk", "handshakes", "cpu")
 TARGET_RPC_VS_RAW = 0.8
 TARGET_BULK_VS_CORE = 0.75
 TARGET_SEQ_VS_GRPC = 1.5
@@ -124,6 +124,36 @@ def run(args: argparse.Namespace) -> int:
         for b in backends:
             need_core = bool({"bulk", "handshakes"} & set(groups))
             need_grpc = b == grpc_with and bool({"unary", "concurrent"} & set(groups))
+            # In-process CPU per call first: it needs no server process.
+            if "cpu" in groups:
+                try:
+                    n = 200 if s.quick else 1000
+                    r = interleave(
+                        {
+                            "raw": partial(
+                                cpu.cpu_per_call, backend=b, certs=certs, rpc=False, calls=n
+                            ),
+                            "rpc": partial(
+                                cpu.cpu_per_call, backend=b, certs=certs, rpc=True, calls=n
+                            ),
+                        },
+                        1 if s.quick else 3,
+                    )
+                    report.compare(
+                        "cpu_per_call",
+                        b,
+                        (
+                            "zquic.rpc unary, CPU us/call, client + server in one process "
+                            "(lower is better; the 0.8x rate target means <= 1.25x)",
+                            summarize(r["rpc"], "us/call"),
+                        ),
+                        ("raw stream ping-pong, CPU us/call", summarize(r["raw"], "us/call")),
+                        None,
+                    )
+                except Exception as exc:
+                    report.error("cpu_per_call", b, exc)
+            if not set(groups) - {"cpu"}:
+                continue
             servers: list[ServerProcess] = []
             try:
                 try:

@@ -43,7 +43,7 @@ def test_bench_quick_smoke(tmp_path: Path) -> None:
     records = {(r["bench"], r.get("backend")) for r in lines[:-1]}
     for name in (
         "unary_seq", "unary_seq_vs_grpcio", "unary_c64", "unary_c64_vs_grpcio", "bulk",
-        "handshake_full", "handshake_resumed",
+        "handshake_full", "handshake_resumed", "cpu_per_call",
     ):  # fmt: skip
         assert (name, "qh3") in records, name
     assert ("calibration_udp_pingpong", None) in records
