@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
             # In-process CPU per call first: it needs no server process.
             if "cpu" in groups:
                 try:
-                    n = 200 if s.quick else 1000
+                    n = 200 if s.quick else 500
                     r = interleave(
                         {
                             "raw": partial(
