@@ -393,3 +393,35 @@ async def test_ipv6(backend, server_tls, client_tls):
             async with H3Client.connect("::1", port, tls=client_tls(), backend=backend) as client:
                 r = await client.get("/hello")
                 assert await r.aread() == f"hello [::1]:{port} /hello None".encode()
+
+
+async def test_more_requests_than_the_stream_limit(backend, server_tls, client_tls):
+    """160 requests held open at once exceed the server's concurrent-stream limit (100 on
+    qh3, 128 on aioquic): the client queues the excess instead of failing."""
+    release = trio.Event()
+    inside = 0
+
+    async def held(req: H3Request) -> H3Response:
+        nonlocal inside
+        inside += 1
+        await release.wait()
+        return H3Response(200, content=req.path.encode())
+
+    done: list[bool] = []
+    with trio.fail_after(20):
+        async with (
+            h3_server(backend, server_tls, held) as port,
+            h3_client(backend, client_tls, port) as client,
+        ):
+
+            async def one(i: int) -> None:
+                r = await client.get(f"/{i}")
+                done.append(await r.aread() == f"/{i}".encode())
+
+            async with trio.open_nursery() as nursery:
+                for i in range(160):
+                    nursery.start_soon(one, i)
+                await trio.testing.wait_all_tasks_blocked(cushion=0.1)
+                assert 0 < inside <= 128  # the rest wait for stream credit
+                release.set()
+    assert done == [True] * 160
