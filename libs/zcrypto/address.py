@@ -10,6 +10,8 @@ lowercase. The 16-bit checksum catches typos (a random change escapes it with pr
 from __future__ import annotations
 
 import binascii
+import struct
+from collections.abc import Sequence
 
 from ._util import as_bytes
 from .compare import constant_time_equal
@@ -22,7 +24,10 @@ __all__ = [
     "ADDRESS_SIZE",
     "ADDRESS_TEXT_LENGTH",
     "CHECKSUM_SIZE",
+    "MAX_MULTISIG_KEYS",
+    "MULTISIG_DOMAIN",
     "derive_address",
+    "derive_multisig_address",
     "format_address",
     "parse_address",
 ]
@@ -33,6 +38,8 @@ ADDRESS_PREFIX = "gh1"
 ADDRESS_TEXT_LENGTH = len(ADDRESS_PREFIX) + 2 * (ADDRESS_SIZE + CHECKSUM_SIZE)
 
 _PUBLIC_KEY_SIZES = {KeyType.ED25519: 32, KeyType.SECP256K1: 33}
+MAX_MULTISIG_KEYS = 16
+MULTISIG_DOMAIN = b"ghost-multisig-v1"
 
 
 def derive_address(key_type: KeyType, public_key: bytes) -> bytes:
@@ -48,6 +55,43 @@ def derive_address(key_type: KeyType, public_key: bytes) -> bytes:
     if kt is KeyType.SECP256K1 and pub[0] not in (2, 3):
         raise InvalidKeyError("secp256k1 public key must be in compressed form (0x02/0x03)")
     return blake3(bytes([kt]) + pub)[:ADDRESS_SIZE]
+
+
+def derive_multisig_address(threshold: int, keys: Sequence[tuple[KeyType | int, bytes]]) -> bytes:
+    """20-byte address of an m-of-n multisig policy (docs/contracts.md, "Multisig").
+
+    First 20 bytes of BLAKE3-256(b"ghost-multisig-v1" || u32be(threshold) || u32be(n) ||
+    for each key: u8(key_type) || u8(len(key)) || key); the prefix keeps it apart from
+    single-key addresses. `keys` are (key_type, public_key) pairs, 1..16 of them, strictly
+    ascending by key bytes so one key set has one address. Raises InvalidKeyError for a bad
+    key and ValueError for a bad threshold, count or order.
+    """
+    if isinstance(threshold, bool) or not isinstance(threshold, int):
+        raise TypeError("threshold must be an int")
+    n = len(keys)
+    if not 1 <= n <= MAX_MULTISIG_KEYS:
+        raise ValueError(f"a multisig policy needs 1..{MAX_MULTISIG_KEYS} keys, got {n}")
+    if not 1 <= threshold <= n:
+        raise ValueError(f"multisig threshold must be between 1 and {n}, got {threshold}")
+    parts = [MULTISIG_DOMAIN, struct.pack(">II", threshold, n)]
+    previous: bytes | None = None
+    for i, (key_type, key) in enumerate(keys):
+        try:
+            kt = KeyType(key_type)
+        except ValueError:
+            raise InvalidKeyError(
+                f"multisig key {i} has an unknown key type {key_type!r}"
+            ) from None
+        pub = as_bytes(key, "key")
+        try:
+            derive_address(kt, pub)  # validates length and encoding
+        except InvalidKeyError as exc:
+            raise InvalidKeyError(f"multisig key {i}: {exc}") from None
+        if previous is not None and pub <= previous:
+            raise ValueError("multisig keys must be strictly ascending by key bytes")
+        previous = pub
+        parts.append(bytes([kt, len(pub)]) + pub)
+    return blake3(b"".join(parts))[:ADDRESS_SIZE]
 
 
 def _checksum(raw: bytes) -> bytes:

@@ -269,3 +269,17 @@ def test_multisig_sender_must_be_policy_address():
         tx_bytes, [T.multisig_signature(p, tx_bytes, MEMBERS[0].key_type, MEMBERS[0].secret)]
     )
     assert code_of(T.decode_and_verify, stx, CHAIN) is TxErrorCode.SENDER_MISMATCH
+
+
+def test_multisig_address_lives_in_zcrypto():
+    from zcrypto import address as zaddr
+    from zcrypto.errors import InvalidKeyError
+
+    keys = [(m.key_type, m.public_key) for m in MEMBERS]
+    assert K.derive_multisig_address is zaddr.derive_multisig_address
+    assert zaddr.derive_multisig_address(2, keys) == K.multisig_address(policy(2))
+    assert zaddr.derive_multisig_address(2, keys) != zaddr.derive_address(*keys[0])
+    with pytest.raises(InvalidKeyError, match="key 1"):
+        zaddr.derive_multisig_address(1, [keys[0], (KeyType.ED25519, b"\x01" * 31)])
+    with pytest.raises(InvalidKeyError, match="unknown key type"):
+        zaddr.derive_multisig_address(1, [(9, b"\x01" * 32)])
