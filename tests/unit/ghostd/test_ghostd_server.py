@@ -441,3 +441,14 @@ def test_live_only_queues_are_bounded_and_count_drops():
         assert slow.pending[0].sender_address == "6"  # the oldest went first
         assert blocks_only.pending is None and blocks_only.dropped == 0
     assert not hub.subscribers
+
+
+async def test_streams_refuse_bad_filters_with_invalid_argument(svc):
+    bad_calls = [
+        svc.StreamTransactions(n.StreamTransactionsRequest(addresses=["gh1nope"]), CTX),
+        svc.StreamDomainEvents(n.StreamDomainEventsRequest(names=["Not A Name"]), CTX),
+    ]
+    for agen in bad_calls:
+        with trio.fail_after(5):
+            code, _ = await status_of(take(agen, 1))
+        assert code is StatusCode.INVALID_ARGUMENT
