@@ -29,13 +29,14 @@ async def start_node(
     data_dir: Path | None = None,
     port: int | None = None,
     interval: str = "0.2",
+    env: dict[str, str] | None = None,
 ) -> tuple[Daemon, int]:
     """A ghostd_stub on a free UDP port; returns (daemon, QUIC port)."""
     port = port or free_udp_port()
     args = ["--state-dir", str(state_dir), "--listen-port", str(port), "--block-interval", interval]
     if data_dir is not None:
         args += ["--data-dir", str(data_dir)]
-    daemon = await launch("ghostd_stub", *args, *flags)
+    daemon = await launch("ghostd_stub", *args, *flags, env=env)
     return daemon, port
 
 

@@ -343,3 +343,42 @@ async def test_registers_with_bridge_renews_and_releases_lease(launch, tmp_path)
             await released.wait()
             nursery.cancel_scope.cancel()
     assert node.events("bridge_registered") and "Traceback" not in node.text
+
+
+async def test_secrets_stay_out_of_logs_and_metrics(launch, tmp_path):
+    """A node with a generated validator key, its passphrase and an admin token, logging at
+    debug: none of the three secrets appears in its output or on /metrics."""
+    from zcrypto.keyfile import open_key, read_key_file
+
+    key_file = tmp_path / "validator.key"
+    passphrase, token = "pass-Phr4se-xyz", "adm1n-t0ken-xyz"
+    node, port = await start_node(
+        launch,
+        tmp_path,
+        "--log-level",
+        "debug",
+        "--validator-key-file",
+        str(key_file),
+        "--admin-token",
+        token,
+        env={"GHOST_GHOSTD_VALIDATOR_PASSPHRASE": passphrase},
+    )
+    with trio.fail_after(30):
+        created = await node.wait_event("validator_key_created")
+        async with node_stub(tmp_path, port) as stub:
+            info = await stub.GetBlockchainInfo(N.GetBlockchainInfoRequest(), timeout=5)
+            assert info.validator_key.key.hex() == created["public_key"]
+            # Without the token, admin RPCs are refused even from loopback.
+            denied = stub.ProposeBlock(N.ProposeBlockRequest(allow_empty=True), timeout=5)
+            assert await rpc_status(denied) is StatusCode.PERMISSION_DENIED
+            ok = await stub.ProposeBlock(
+                N.ProposeBlockRequest(allow_empty=True),
+                timeout=5,
+                metadata=[("authorization", f"Bearer {token}")],
+            )
+            assert ok.block.header.height == 1
+        metrics = await http_get(node.admin_port, "/metrics")
+    assert await node.stop() == 0
+    _, seed = open_key(read_key_file(key_file), passphrase)
+    for secret in (passphrase, token, seed.hex()):
+        assert secret not in node.text and secret not in metrics
