@@ -382,3 +382,32 @@ async def test_secrets_stay_out_of_logs_and_metrics(launch, tmp_path):
     _, seed = open_key(read_key_file(key_file), passphrase)
     for secret in (passphrase, token, seed.hex()):
         assert secret not in node.text and secret not in metrics
+
+
+async def test_follower_reconnects_after_producer_restart(launch, tmp_path):
+    certs = tmp_path / "shared"
+    a, a_port = await start_node(launch, certs, data_dir=tmp_path / "a")
+    b, b_port = await start_node(
+        launch, certs, "--peers", f"127.0.0.1:{a_port}", data_dir=tmp_path / "b"
+    )
+    with trio.fail_after(60):
+        await b.wait_event("peer_connected")
+        assert await a.stop() == 0  # the follower loses its peer and retries
+        await b.wait_event("peer_disconnected")
+        mark = len(b.lines)
+        a2, _ = await start_node(launch, certs, data_dir=tmp_path / "a", port=a_port)
+        await b.wait_event("peer_connected", start=mark)  # reconnected by itself
+        async with node_stub(certs, a_port) as sa, node_stub(certs, b_port) as sb:
+            stx = signed(ALICE, T.transfer(CAROL.address, 5), 0)
+            await submit(sb, stx)  # forwarded to the restarted producer
+            await wait_included(sb, stx.tx_hash)
+            while True:  # polled within the fail_after above
+                best_a = await sa.GetBestBlockHash(N.GetBestBlockHashRequest(), timeout=5)
+                best_b = await sb.GetBestBlockHash(N.GetBestBlockHashRequest(), timeout=5)
+                if best_a.hash == best_b.hash:
+                    break
+                await trio.sleep(0.05)
+            assert best_b.height >= 1
+    for daemon in (b, a2):
+        assert await daemon.stop() == 0
+        assert "Traceback" not in daemon.text
