@@ -118,6 +118,7 @@ class Connection:
         self._rx_backlog: deque[tuple[bytes, Any]] = deque()
         self._rx_backlog_bytes = 0
         self._flush_errors = 0
+        self._first_send = trio.Event()
         self._over_streams: set[QuicStream] = set()
         self._in_events = False
         self._resume_pending = False
@@ -445,6 +446,8 @@ class Connection:
                 st.datagrams_sent += 1
                 st.bytes_sent += len(data)
             self._last_peer = addr
+            if not self._first_send.is_set():
+                self._first_send.set()
             if not self._backend.consumption_flow_control:
                 self._progress.unpark_all()  # qh3's backlog counts unsent bytes only
         self._process_events()
@@ -626,6 +629,7 @@ class Connection:
             reason=reason,
         )
         self.terminated.set()
+        self._first_send.set()
         if self._timer_scope is not None:
             self._timer_scope.cancel()
         self._wake_all()
@@ -639,6 +643,7 @@ class Connection:
         if self.close_reason is None:
             self.close_reason = TransportError(0, None, reason, False)
         self.terminated.set()
+        self._first_send.set()
         if self._timer_scope is not None:
             self._timer_scope.cancel()
         self._wake_all()

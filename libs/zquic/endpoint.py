@@ -44,6 +44,8 @@ ConnectionHandler = Callable[[Connection], Awaitable[None]]
 STATELESS_RESET_MIN = 21  # RFC 9000 section 10.3: 5 unpredictable bytes + 16-byte token
 RECENTLY_CLOSED_TTL = 120.0
 RECENTLY_CLOSED_MAX = 8192
+# > a client's first PTO (aioquic ~1 s): covers cores that answer only the retransmission.
+INITIAL_GRACE = 3.0
 DEFAULT_MAX_CONNECTIONS = 10_000  # new Initials past this are dropped
 HANDLER_ERROR_CODE = 0x1  # application close code when a connection handler raises
 
@@ -118,7 +120,6 @@ class ServerEndpoint:
             else None
         )
         self._by_cid: dict[bytes, Connection] = {}
-        self._fresh: set[Connection] = set()  # created in the current batch
         self._max_connections = max_connections
         self._conn_cids: dict[Connection, set[bytes]] = {}
         self._recently_closed: OrderedDict[bytes, tuple[bytes, float]] = OrderedDict()
@@ -211,7 +212,6 @@ class ServerEndpoint:
         )
         conn_box.append(conn)
         self._conn_cids[conn] = set()
-        self._fresh.add(conn)
         self._register(conn, initial_dcid)
         self._register(conn, quic.host_cid)
         self._stats.connections_accepted += 1
@@ -249,6 +249,14 @@ class ServerEndpoint:
         self._stats.connections_active -= 1
 
     async def _serve_connection(self, conn: Connection) -> None:
+        # A genuine Initial draws a response (at least an ACK) within the client's first
+        # retransmission; one that could not be decrypted never does. Forget such connections
+        # after a short grace period instead of holding them until the idle timeout.
+        with trio.move_on_after(INITIAL_GRACE):
+            await conn._first_send.wait()
+        if not conn._first_send.is_set() and not conn.terminated.is_set():
+            self._stats.initials_discarded += 1
+            conn._abandon("undecryptable Initial")
         try:
             await conn.wait_handshake()
         except ConnectionClosed as exc:
@@ -285,18 +293,6 @@ class ServerEndpoint:
                     touched[conn] = None
             for conn in touched:
                 conn._after_receive()
-                if conn in self._fresh:
-                    self._fresh.discard(conn)
-                    # A genuine first Initial always draws a response (at least an ACK); one
-                    # that could not be decrypted draws none: forget it instead of holding
-                    # state until the idle timeout.
-                    if (
-                        conn._stats.datagrams_sent == 0
-                        and not conn._flush_errors
-                        and not conn.handshake_complete.is_set()
-                    ):
-                        self._stats.initials_discarded += 1
-                        conn._abandon("undecryptable Initial")
 
     def _route(self, data: bytes, addr: Any, now: float) -> Connection | None:
         if not data:
