@@ -347,6 +347,10 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"seconds to wait for each daemon's /readyz (default {READY_TIMEOUT:g})",
     )
     up.set_defaults(func=cmd_up)
+
+    from ghostkit.call import add_parser as add_call_parser
+
+    add_call_parser(sub, state_help)
     return parser
 
 
