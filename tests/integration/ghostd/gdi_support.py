@@ -15,7 +15,7 @@ from ghost.node.v1 import types_pb2 as pb
 from ghostchain import tx as T
 from ghostchain.genesis import DevAccount
 from ghostkit.certs import ensure_dev_certs
-from zquic.rpc import Stub, connect_rpc
+from zquic.rpc import RpcError, StatusCode, Stub, connect_rpc
 from zquic.tls import TLSConfig
 
 NODE = N.DESCRIPTOR.services_by_name["GhostDService"]
@@ -69,19 +69,39 @@ async def submit(stub: Any, stx: pb.SignedTransaction) -> N.SubmitTransactionRes
 
 
 async def wait_included(stub: Any, tx_hash: bytes, within: float = 15) -> pb.TransactionInfo:
-    """Poll GetTransaction (with a deadline) until the receipt is no longer pending."""
+    """The transaction's info once a block includes it: no polling, the node's block stream
+    tells. The height is read before the first look, so an inclusion between the look and the
+    stream's start is replayed by the stream (from_height = that height + 1)."""
     with trio.fail_after(within):
-        while True:
-            try:
-                resp = await stub.GetTransaction(
-                    N.GetTransactionRequest(tx_hash=tx_hash), timeout=5
-                )
-                if resp.transaction.receipt.status != pb.TRANSACTION_STATUS_PENDING:
-                    return resp.transaction
-            except Exception as exc:  # NOT_FOUND while a follower has not synced yet
-                if "NOT_FOUND" not in str(exc):
-                    raise
-            await trio.sleep(0.05)
+        height = (await stub.GetBlockchainInfo(N.GetBlockchainInfoRequest(), timeout=5)).height
+        info = await _included_info(stub, tx_hash)
+        if info is not None:
+            return info
+        req = N.StreamBlocksRequest(from_height=height + 1)
+        async with stub.StreamBlocks(req) as stream:
+            async for event in stream:
+                if any(t.tx_hash == tx_hash for t in event.block.transactions):
+                    break
+        info = await _included_info(stub, tx_hash)
+        assert info is not None, "a streamed block held the transaction, GetTransaction did not"
+        return info
+
+
+async def _included_info(stub: Any, tx_hash: bytes) -> pb.TransactionInfo | None:
+    try:
+        resp = await stub.GetTransaction(N.GetTransactionRequest(tx_hash=tx_hash), timeout=5)
+    except RpcError as err:  # a follower that has not synced the transaction yet
+        if err.code != StatusCode.NOT_FOUND:
+            raise
+        return None
+    if resp.transaction.receipt.status == pb.TRANSACTION_STATUS_PENDING:
+        return None
+    return resp.transaction
+
+
+async def block_at(stub: Any, height: int) -> N.BlockEvent:
+    """The node's block at `height`, waiting (on its block stream) until it has one."""
+    return (await take(stub.StreamBlocks(N.StreamBlocksRequest(from_height=height)), 1))[0]
 
 
 async def take(call: Any, count: int) -> list[Any]:

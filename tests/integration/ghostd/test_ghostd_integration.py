@@ -8,6 +8,7 @@ import pytest
 import trio
 from gdi_support import (
     FEE,
+    block_at,
     node_stub,
     signed,
     start_node,
@@ -180,16 +181,20 @@ async def test_second_node_syncs_and_follows(launch, tmp_path):
             # Submitted to the follower: it forwards to the producer.
             fwd = signed(BOB, T.register_domain("bob.ghost"), 0)
             await submit(sb, fwd)
-            await submit(sa, signed(ALICE, T.transfer(CAROL.address, 99), 3))
-            await wait_included(sa, fwd.tx_hash)
-            await wait_included(sb, fwd.tx_hash)
-            while True:  # condition polled within the fail_after above
-                best_a = await sa.GetBestBlockHash(N.GetBestBlockHashRequest(), timeout=5)
-                best_b = await sb.GetBestBlockHash(N.GetBestBlockHashRequest(), timeout=5)
-                mem = await sa.GetMempoolInfo(N.GetMempoolInfoRequest(), timeout=5)
-                if best_a.hash == best_b.hash and mem.size == 0:
-                    break
-                await trio.sleep(0.05)
+            last = signed(ALICE, T.transfer(CAROL.address, 99), 3)
+            await submit(sa, last)
+            for stx in (fwd, last):
+                await wait_included(sa, stx.tx_hash)
+                await wait_included(sb, stx.tx_hash)
+            # Both included and the mempool empty: the producer makes no further block, so
+            # its best block is final for this test and the follower must hold the same one.
+            mem = await sa.GetMempoolInfo(N.GetMempoolInfoRequest(), timeout=5)
+            assert mem.size == 0
+            best_a = await sa.GetBestBlockHash(N.GetBestBlockHashRequest(), timeout=5)
+            at_b = await block_at(sb, best_a.height)
+            assert at_b.block.hash == best_a.hash
+            best_b = await sb.GetBestBlockHash(N.GetBestBlockHashRequest(), timeout=5)
+            assert best_b.hash == best_a.hash
             for who in (ALICE, BOB, CAROL):
                 req = N.GetAccountRequest(address=who.address_text)
                 acc_a = (await sa.GetAccount(req, timeout=5)).account
@@ -216,9 +221,11 @@ async def test_stream_resume_after_disconnect_has_no_gap_and_no_duplicate(launch
         async with node_stub(tmp_path, port) as stub:
 
             async def feeder():
-                for stx in hashes:
-                    await submit(stub, stx)
-                    await trio.sleep(0.03)  # spread submissions over several blocks
+                # Three groups, each waited into a block before the next: several blocks.
+                for group in (hashes[:4], hashes[4:8], hashes[8:]):
+                    for stx in group:
+                        await submit(stub, stx)
+                    await wait_included(stub, group[-1].tx_hash)
 
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(feeder)
@@ -401,12 +408,10 @@ async def test_follower_reconnects_after_producer_restart(launch, tmp_path):
             stx = signed(ALICE, T.transfer(CAROL.address, 5), 0)
             await submit(sb, stx)  # forwarded to the restarted producer
             await wait_included(sb, stx.tx_hash)
-            while True:  # polled within the fail_after above
-                best_a = await sa.GetBestBlockHash(N.GetBestBlockHashRequest(), timeout=5)
-                best_b = await sb.GetBestBlockHash(N.GetBestBlockHashRequest(), timeout=5)
-                if best_a.hash == best_b.hash:
-                    break
-                await trio.sleep(0.05)
+            best_a = await sa.GetBestBlockHash(N.GetBestBlockHashRequest(), timeout=5)
+            at_b = await block_at(sb, best_a.height)
+            assert at_b.block.hash == best_a.hash
+            best_b = await sb.GetBestBlockHash(N.GetBestBlockHashRequest(), timeout=5)
             assert best_b.height >= 1
     for daemon in (b, a2):
         assert await daemon.stop() == 0
