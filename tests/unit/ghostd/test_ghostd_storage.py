@@ -84,7 +84,7 @@ def test_database_of_another_chain_is_refused(tmp_path):
 
 _CHILD = textwrap.dedent(
     """
-    import sys, time
+    import signal, sys
     sys.path[:0] = {paths!r}
     from gd_helpers import NOW, make_core, transfer
     from pathlib import Path
@@ -95,7 +95,7 @@ _CHILD = textwrap.dedent(
         if n % 7 == 6:
             core.produce_block(NOW)
             print("block", core.tip().height, flush=True)
-    time.sleep(60)
+    signal.pause()  # stay alive until the test SIGKILLs us
     """
 )
 

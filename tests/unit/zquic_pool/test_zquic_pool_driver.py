@@ -73,7 +73,7 @@ class FakeConnection:
     async def ping(self) -> float:
         if self.blackhole:
             await trio.sleep_forever()
-        await trio.sleep(0.001)
+        await trio.sleep(0.001)  # a simulated round trip (autojump clock)
         return 0.001
 
     def die(self) -> None:
