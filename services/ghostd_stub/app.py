@@ -205,7 +205,7 @@ async def main(config: GhostdConfig, ctx: DaemonContext[GhostdConfig]) -> None:
                 pid=os.getpid(),
             )
             if config.bridge_endpoint:
-                from .bridge import register_forever
+                from ghostkit.registration import register_forever
 
                 bhost, bport = parse_endpoint(config.bridge_endpoint)
                 registration = bridge_pb2.ServiceRegistration(

@@ -64,7 +64,7 @@ async def _register(
     config: WalletdConfig, tls: zquic.TLSConfig, host: str, port: int, log: Any
 ) -> None:
     # The same lease keeper ghostd uses (register, renew at ttl/3, release on shutdown).
-    from ghostd_stub.bridge import register_forever
+    from ghostkit.registration import register_forever
 
     bridge = config.node_endpoint
     await register_forever(

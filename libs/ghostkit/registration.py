@@ -1,5 +1,6 @@
-"""Registration with a GhostBridge: SERVICE_REGISTER once, HEALTH_CHECK to renew the lease,
-release on shutdown. Uses the control codec of zquic.rpc on a raw control stream."""
+"""Registration of a daemon's service with a GhostBridge, shared by every daemon:
+SERVICE_REGISTER once, HEALTH_CHECK to renew the lease, release on shutdown. Uses the control
+codec of zquic.rpc on a raw control stream."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from zquic.rpc import ALPN, ControlCodec, StatusCode
 
 __all__ = ["register_forever"]
 
-_log = structlog.get_logger("ghostd_stub.bridge")
+_log = structlog.get_logger("ghostkit.registration")
 
 
 class _Refused(Exception):
