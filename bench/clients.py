@@ -26,6 +26,7 @@ from .rawcore import CoreConn, CoreDriver, udp_socket
 
 OneCall = Callable[[], Awaitable[None]]
 BULK_STALL_S = 20.0  # far above any healthy run (32 MiB at 5 MB/s is ~7 s)
+CALL_STALL_S = 10.0  # past the timed window; a healthy call takes milliseconds
 
 
 async def _timed_calls(
@@ -48,13 +49,16 @@ async def _timed_calls(
                 latencies.append(t1 - t0)
 
     stats: list[dict[str, Any]] = []
-    async with trio.open_nursery() as nursery:
-        for _ in range(concurrency):
-            nursery.start_soon(worker)
-        await trio.sleep_until(start)
-        stats.append(conn.stats())
-        await trio.sleep_until(end)
-        stats.append(conn.stats())
+    with trio.move_on_at(end + CALL_STALL_S) as guard:  # a hung call must not hang the run
+        async with trio.open_nursery() as nursery:
+            for _ in range(concurrency):
+                nursery.start_soon(worker)
+            await trio.sleep_until(start)
+            stats.append(conn.stats())
+            await trio.sleep_until(end)
+            stats.append(conn.stats())
+    if guard.cancelled_caught:
+        raise RuntimeError(f"calls still running {CALL_STALL_S} s after the window: {conn.stats()}")
     calls = max(len(latencies), 1)
     dgrams = sum(stats[1][k] - stats[0][k] for k in ("datagrams_sent", "datagrams_received"))
     return Sample(len(latencies) / duration, latencies, {"datagrams_per_call": dgrams / calls})
