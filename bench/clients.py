@@ -186,7 +186,8 @@ def handshakes(*, port: int, backend: str, certs: Path, resumed: bool, duration:
         latencies: list[float] = []
         end = trio.current_time() + duration
         while trio.current_time() < end or not latencies:
-            ticket, was_resumed, spent = await one(ticket if resumed else None)
+            with trio.fail_after(CALL_STALL_S):
+                ticket, was_resumed, spent = await one(ticket if resumed else None)
             latencies.append(spent)
             hits += was_resumed
         extra = {"resumed_fraction": hits / len(latencies)} if resumed else {}
@@ -287,7 +288,8 @@ def core_handshakes(*, port: int, backend: str, certs: Path, duration: float) ->
         start = trio.current_time()
         end = start + duration
         while (t0 := trio.current_time()) < end or count == 0:
-            driver, conn = await _core_connect(b, conf, port, lambda c, e: None)
+            with trio.fail_after(CALL_STALL_S):
+                driver, conn = await _core_connect(b, conf, port, lambda c, e: None)
             await _core_close(driver, conn)
             latencies.append(trio.current_time() - t0)
             count += 1
