@@ -214,8 +214,8 @@ async def udp_main(args: argparse.Namespace) -> None:
 
 
 def grpc_main(args: argparse.Namespace) -> None:
-    """Sync grpcio server with a thread pool (measured faster here than grpc.aio's server for
-    this workload, see docs/benchmarks.md)."""
+    """Sync grpcio server with a thread pool (grpc.aio's server, `grpc-aio`, was not clearly
+    faster for this workload: docs/benchmarks.md)."""
     from concurrent.futures import ThreadPoolExecutor
 
     import grpc
