@@ -17,7 +17,7 @@ from .config import (
     DEFAULT_MAX_DATAGRAM_SIZE,
     FlowConfig,
 )
-from .connection import Connection, ListenerFactory
+from .connection import Connection, Flusher, ListenerFactory
 from .endpoint import _reraise_single
 from .tls import TLSConfig, apply_client
 from .udp import UdpSocket
@@ -104,6 +104,7 @@ async def connect(
 
     quic = b.create_connection(qconf, windows=windows, session_ticket_handler=on_ticket)
     udp = UdpSocket.bind(_wildcard(family), 0, family)
+    flusher = Flusher()
     conn = Connection(
         quic=quic,
         backend=b,
@@ -113,6 +114,7 @@ async def connect(
         windows=windows,
         send_buffer=flow.send_buffer,
         event_listener_factory=event_listener_factory,
+        flusher=flusher,
     )
     box.append(conn)
     sockets = [udp]
@@ -146,6 +148,7 @@ async def connect(
             conn._rebind_hook = rebind
             nursery.start_soon(run_pump, udp, pump_scope)
             nursery.start_soon(conn._run_timer)
+            nursery.start_soon(flusher.run)
             quic.connect(addr, now=trio.current_time())
             conn._flush()
             try:

@@ -4,6 +4,10 @@ Driver rules (QUIC-NOTES): one clock (`trio.current_time()` is the core's `now`)
 cancel scope per connection whose deadline follows `get_timer()` after every send; every
 received batch, timer and application write is followed by `datagrams_to_send()`; a closed
 connection keeps being driven until the core reports ConnectionTerminated.
+
+Received batches and application writes do not flush at once: they mark the connection for
+its `Flusher`, which flushes when every task is blocked, so the ACK of a request and the reply
+written by the task it woke leave in one datagram (timers, closes and resets flush at once).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import attrs
 import structlog
 import trio
 from cryptography import x509
+from trio.testing import wait_all_tasks_blocked
 
 from .backend import Backend, FlowWindows
 from .errors import (
@@ -41,6 +46,52 @@ ListenerFactory = Callable[["Connection"], EventListener | None]
 # have more than a window in flight on one stream, so single-stream transfers never drop.
 RX_BACKLOG_WINDOWS = 2
 RX_HARD_CAP = 4  # x connection_window: unread bytes past which a paused qh3 connection blocks
+# A marked connection is flushed by its timer after this long even if the scheduler never
+# goes idle (tasks that loop on checkpoints must not starve transmissions).
+FLUSH_GUARD = 0.001
+
+
+class Flusher:
+    """Coalesces transmissions of the connections sharing it (one per endpoint / client).
+
+    Connections marked dirty are flushed together once every task is blocked: by then the
+    tasks woken by a received batch have written their replies, so ACKs, replies and FINs
+    share datagrams instead of each write leaving alone.
+    """
+
+    def __init__(self) -> None:
+        self._dirty: dict[Connection, None] = {}
+        self._lot = trio.lowlevel.ParkingLot()
+        self.running = False
+
+    def mark(self, conn: Connection) -> bool:
+        """Queue `conn` for the next flush; False when no flusher task runs (flush now)."""
+        if not self.running:
+            return False
+        if not self._dirty:
+            self._lot.unpark_all()
+        self._dirty[conn] = None
+        return True
+
+    async def run(self) -> None:
+        self.running = True
+        try:
+            while True:
+                while not self._dirty:
+                    await self._lot.park()
+                # trio.testing's idle wait is the run loop's own "nothing runnable" signal.
+                await wait_all_tasks_blocked()
+                self.flush()
+        finally:
+            self.running = False
+            self.flush()
+
+    def flush(self) -> None:
+        while self._dirty:
+            dirty, self._dirty = self._dirty, {}
+            for conn in dirty:
+                if conn._dirty:
+                    conn._flush()
 
 
 @attrs.define
@@ -71,6 +122,7 @@ class Connection:
         on_cid_retired: Callable[[Connection, bytes], None] | None = None,
         on_terminated: Callable[[Connection], None] | None = None,
         event_listener_factory: ListenerFactory | None = None,
+        flusher: Flusher | None = None,
     ) -> None:
         self.quic = quic  # the core object, for the documented low-level hook
         self._quic = quic
@@ -123,6 +175,8 @@ class Connection:
         self._in_events = False
         self._resume_pending = False
         self._send_waiters = 0
+        self._flusher = flusher
+        self._dirty = False  # marked for the flusher
 
     def __repr__(self) -> str:
         role = "client" if self.is_client else "server"
@@ -199,6 +253,8 @@ class Connection:
         if self._closing_locally or self.close_reason is not None:
             return
         self._closing_locally = True
+        if self._dirty:
+            self._flush()  # writes made just before the close still leave
         self._core_call(self._quic.close, error_code=error_code, reason_phrase=reason)
         self._flush()
         self._wake_all()
@@ -282,7 +338,7 @@ class Connection:
             if stream is not None and stream._send_error is not None:
                 raise stream._send_error from None
             raise ZquicError(f"stream {stream_id}: {exc}") from exc
-        self._flush()
+        self._schedule_flush()
 
     def _check_core_closing(self) -> None:
         """Surface a close as soon as the core starts closing/draining: both cores only emit
@@ -371,9 +427,9 @@ class Connection:
                 stream._unannounced += nbytes
                 if stream._unannounced >= w.stream_window // 2:
                     stream._unannounced = 0
-                    self._flush()
+                    self._schedule_flush()
             else:
-                self._flush()
+                self._schedule_flush()
 
     def _core_call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Call the core for an action that may legitimately fail on a finished stream."""
@@ -393,7 +449,8 @@ class Connection:
                 self._over_streams.discard(stream)
 
     def _wake(self) -> None:
-        self._progress.unpark_all()
+        if self._progress:
+            self._progress.unpark_all()
 
     def _wake_all(self) -> None:
         for done in self._pings.values():
@@ -425,12 +482,38 @@ class Connection:
 
     def _after_receive(self) -> None:
         self._process_events()
-        self._flush()
         self._check_core_closing()
-        self._progress.unpark_all()  # ACKs and MAX_* frames free send budget / stream slots
+        if self._progress:
+            self._progress.unpark_all()  # ACKs and MAX_* frames free send budget / slots
+        if self._dirty:
+            # Still unflushed when the next batch arrives: traffic is continuous and the
+            # scheduler may not go idle for a while; do not hold ACKs back any longer.
+            self._flush()
+        else:
+            self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        """Flush soon: when every task is blocked (see Flusher), at the latest FLUSH_GUARD."""
+        if self._dirty:
+            return
+        flusher = self._flusher
+        if flusher is None or not flusher.mark(self):
+            self._flush()
+            return
+        self._dirty = True
+        self._arm_guard()
+
+    def _arm_guard(self) -> None:
+        scope = self._timer_scope
+        if scope is not None:
+            guard = trio.current_time() + FLUSH_GUARD
+            if guard < self._armed_at:
+                self._armed_at = guard  # the timer task flushes when it wakes
+                scope.deadline = guard
 
     def _flush(self) -> None:
         """datagrams_to_send() -> socket, then move the timer deadline."""
+        self._dirty = False
         quic = self._quic
         try:
             datagrams = quic.datagrams_to_send(trio.current_time())
@@ -448,7 +531,7 @@ class Connection:
             self._last_peer = addr
             if not self._first_send.is_set():
                 self._first_send.set()
-            if not self._backend.consumption_flow_control:
+            if not self._backend.consumption_flow_control and self._progress:
                 self._progress.unpark_all()  # qh3's backlog counts unsent bytes only
         self._process_events()
         self._arm_timer()
@@ -469,6 +552,8 @@ class Connection:
                 self._timer_scope = scope
                 self._armed_at = math.nan
                 self._arm_timer()
+                if self._dirty:
+                    self._arm_guard()
                 await trio.sleep_forever()
             self._timer_scope = None
             if self.terminated.is_set():

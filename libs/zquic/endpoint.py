@@ -31,7 +31,7 @@ from .config import (
     MIN_INITIAL_DATAGRAM,
     FlowConfig,
 )
-from .connection import Connection, ListenerFactory
+from .connection import Connection, Flusher, ListenerFactory
 from .errors import ConnectionClosed
 from .ratelimit import RateLimitedLog
 from .tls import ClientCertificateVerifier, TicketStore, TLSConfig, apply_server
@@ -128,6 +128,7 @@ class ServerEndpoint:
         self._handshake_failures = RateLimitedLog(log, "handshake failed", interval=1.0)
         self._supported = set(backend.supported_versions)
         self._cfg_template = self._make_configuration()
+        self._flusher = Flusher()
 
     # ---- public ----------------------------------------------------------------------------
     @property
@@ -209,6 +210,7 @@ class ServerEndpoint:
             on_cid_retired=self._cid_retired,
             on_terminated=self._terminated,
             event_listener_factory=self._listener_factory,
+            flusher=self._flusher,
         )
         conn_box.append(conn)
         self._conn_cids[conn] = set()
@@ -439,6 +441,7 @@ async def open_server(
                 max_connections=max_connections,
             )
             nursery.start_soon(endpoint._reader)
+            nursery.start_soon(endpoint._flusher.run)
             nursery.start_soon(udp.flusher)
             log.info(
                 "zquic server listening",

@@ -225,9 +225,13 @@ class QuicStream(trio.abc.HalfCloseableStream):
                     self._send_finished = True
                     conn._send_data(self.stream_id, b"", True)
             if not self.receive_finished:
+                if conn._dirty:
+                    # qh3 holds back a stream's unsent data for ~2 round trips when
+                    # STOP_SENDING for it is queued in the same flush: send the data first.
+                    conn._flush()
                 self._recv_stopped = True
                 conn._core_call(conn._quic.stop_stream, self.stream_id, 0)
-            conn._flush()
+            conn._schedule_flush()
         n = len(self._recv_buf)
         self._recv_buf.clear()
         conn._consume(self.stream_id, n)
