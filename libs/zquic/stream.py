@@ -10,6 +10,7 @@ Backpressure both ways (QUIC-NOTES pitfall 6):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import trio
@@ -38,6 +39,7 @@ class QuicStream(trio.abc.HalfCloseableStream):
         self._receiving = False
         self._sending = False
         self._unannounced = 0  # bytes read since we last flushed window updates
+        self._abort_callback: Callable[[], None] | None = None
 
     def __repr__(self) -> str:
         return f"<QuicStream id={self.stream_id} conn={self._conn!r}>"
@@ -62,14 +64,35 @@ class QuicStream(trio.abc.HalfCloseableStream):
         self._recv_buf.clear()
         self._conn._consume(self.stream_id, n)
         self._recv_lot.unpark_all()
+        self._fire_abort()
 
     def _on_stop_sending(self, error_code: int) -> None:
         self._send_error = StreamStopped(error_code)
         self._conn._wake()
         self._conn._maybe_forget(self)
+        self._fire_abort()
 
     def _wake(self) -> None:
+        """The connection closed (or changed state): wake blocked tasks."""
         self._recv_lot.unpark_all()
+        if self._conn.is_closed:
+            self._fire_abort()
+
+    def _fire_abort(self) -> None:
+        cb, self._abort_callback = self._abort_callback, None
+        if cb is not None:
+            cb()
+
+    def set_abort_callback(self, callback: Callable[[], None] | None) -> None:
+        """Call `callback()` once, synchronously from the driver, when the peer resets this
+        stream, stops reading it (STOP_SENDING) or the connection closes; at once if that
+        already happened. Lets a task notice a peer abort without a reader task; the callback
+        must not block (e.g. it cancels a scope). None removes it."""
+        self._abort_callback = callback
+        if callback is not None and (
+            self._recv_error is not None or self._send_error is not None or self._conn.is_closed
+        ):
+            self._fire_abort()
 
     @property
     def receive_finished(self) -> bool:
@@ -87,6 +110,16 @@ class QuicStream(trio.abc.HalfCloseableStream):
     @property
     def send_finished(self) -> bool:
         return self._send_finished or self._send_error is not None
+
+    @property
+    def receive_buffered(self) -> int:
+        """Bytes `receive_some` returns without waiting."""
+        return len(self._recv_buf)
+
+    def send_capacity(self) -> int:
+        """Bytes `send_all` hands to the core now without waiting for send budget."""
+        conn = self._conn
+        return max(conn._send_buffer - conn._send_backlog(self.stream_id), 0)
 
     # ---- receiving -------------------------------------------------------------------------
     async def receive_some(self, max_bytes: int | None = None) -> bytes:
@@ -212,10 +245,18 @@ class QuicStream(trio.abc.HalfCloseableStream):
         """Close both directions: FIN if all writes completed (RESET if a write was cut short,
         so a truncated message is never mistaken for a complete one), STOP_SENDING for unread
         incoming data."""
+        self.close_nowait()
+        await trio.lowlevel.checkpoint()
+
+    def close_nowait(self, *, stop_sending: bool = True) -> None:
+        """`aclose()` without the checkpoint. With `stop_sending=False` a receive side whose
+        end has not arrived yet is abandoned quietly when nothing unread is buffered: what the
+        peer still sends (e.g. its FIN after a finished exchange) is discarded and credited,
+        and no STOP_SENDING (which the peer would answer with RESET_STREAM) is sent."""
         if self._closed:
-            await trio.lowlevel.checkpoint()
             return
         conn = self._conn
+        self._abort_callback = None
         if not conn.is_closed:
             if not self.send_finished:
                 if self._send_interrupted:
@@ -224,7 +265,7 @@ class QuicStream(trio.abc.HalfCloseableStream):
                 else:
                     self._send_finished = True
                     conn._send_data(self.stream_id, b"", True)
-            if not self.receive_finished:
+            if not self.receive_finished and (stop_sending or self._recv_buf):
                 if conn._dirty:
                     # qh3 holds back a stream's unsent data for ~2 round trips when
                     # STOP_SENDING for it is queued in the same flush: send the data first.
@@ -239,4 +280,3 @@ class QuicStream(trio.abc.HalfCloseableStream):
         self._recv_lot.unpark_all()
         conn._wake()
         conn._maybe_forget(self)
-        await trio.lowlevel.checkpoint()

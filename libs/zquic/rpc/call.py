@@ -341,6 +341,13 @@ class ClientCall:
             raise CallStateError("send_message outside an open request")
         return self._out.encode(data)
 
+    def encode_message(self, data: bytes) -> bytes:
+        """A request message's frames, also before `start()` (a unary client checks the size
+        limit before it opens a stream); the caller sends them after the header."""
+        if self.request_ended:
+            raise CallStateError("encode_message after the end of the request")
+        return self._out.encode(data)
+
     def end_request(self) -> bytes:
         """The END frame: no more request messages. The stream stays open (not FIN) so the
         call can still be cancelled with RESET_STREAM until the status arrives."""

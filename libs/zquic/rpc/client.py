@@ -14,6 +14,7 @@ from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import DecodeError, Message
 
 from zquic.errors import StreamReset, StreamStopped
+from zquic.stream import QuicStream
 
 from ._io import GONE_ERRORS, RECEIVE_CHUNK, close_quietly, reset_quietly
 from .call import (
@@ -303,6 +304,104 @@ class Call(Generic[R]):
         self._closed = True
         await close_quietly(self._stream)
 
+    async def unary(self, request: Message) -> R:
+        """The whole unary exchange under one deadline scope: HEADER + MESSAGE + END in one
+        write (the send side stays open until the status arrives, so the call can still be
+        cancelled with RESET_STREAM), read to the trailers, then one close (FIN)."""
+        if self._stream is not None or self._closed:
+            raise RpcError(StatusCode.INTERNAL, "unary() on a started call")
+        deadline = self.deadline
+        if deadline is not None and deadline - trio.current_time() <= 0:
+            self._closed = True
+            raise RpcError(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the call")
+        state = self._state
+        # Encoded before the stream opens: a message over the limit is refused with nothing sent.
+        message = state.encode_message(request.SerializeToString())
+        response: R | None = None
+        try:
+            with trio.move_on_at(math.inf if deadline is None else deadline) as scope:
+                self._stream = stream = await self._channel.open_stream()
+                remaining = None if deadline is None else deadline - trio.current_time()
+                head = state.start(
+                    self.method,
+                    metadata=self._metadata,
+                    timeout=None if remaining is None else max(remaining, 0.001),
+                    traceparent=self.traceparent,
+                    tracestate=self._tracestate,
+                )
+                try:
+                    await stream.send_all(head + message + state.end_request())
+                except StreamStopped:
+                    self._write_closed = True  # the server's status follows on the read side
+                response = await self._read_unary(stream)
+        except RpcError:
+            raise
+        except ProtocolError as exc:
+            too_large = isinstance(exc, MessageTooLarge)
+            self._abort(ResetCode.CANCELLED if too_large else ResetCode.PROTOCOL_ERROR)
+            raise RpcError(exc.code, exc.message) from None
+        except StreamReset as exc:
+            self._abort(ResetCode.CANCELLED)
+            try:
+                code = _RESET_TO_STATUS.get(ResetCode(exc.error_code), StatusCode.UNKNOWN)
+            except ValueError:
+                code = StatusCode.UNKNOWN
+            raise RpcError(code, f"stream reset by server (code {exc.error_code})") from None
+        except GONE_ERRORS as exc:
+            self._abort(ResetCode.CANCELLED)
+            raise RpcError(StatusCode.UNAVAILABLE, f"connection lost: {exc}") from None
+        except BaseException:
+            # Our task was cancelled (or failed elsewhere): the server must learn at once.
+            self._abort(ResetCode.CANCELLED)
+            raise
+        if scope.cancelled_caught:
+            self._abort(ResetCode.DEADLINE_EXCEEDED)
+            raise RpcError(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+        assert self.status is not None
+        await self._close_after_status()
+        if self.status.code != StatusCode.OK:
+            raise self.status.to_error()
+        if response is None:
+            raise RpcError(StatusCode.INTERNAL, "no response message for a unary call")
+        return response
+
+    async def _read_unary(self, stream: Any) -> R | None:
+        """Read to the trailers; the response is parsed as soon as it is complete."""
+        state = self._state
+        response: R | None = None
+        while self.status is None:
+            data = await stream.receive_some(RECEIVE_CHUNK)
+            for ev in state.receive_data(data) if data else state.receive_eof():
+                if isinstance(ev, MessageReceived):
+                    if response is not None:
+                        self._abort(ResetCode.CANCELLED)
+                        raise RpcError(
+                            StatusCode.INTERNAL, "more than one response for a unary call"
+                        )
+                    try:
+                        response = self._response_cls.FromString(ev.data)
+                    except (DecodeError, ValueError, RuntimeError):
+                        self._abort(ResetCode.CANCELLED)
+                        raise RpcError(
+                            StatusCode.INTERNAL, "failed to parse response message"
+                        ) from None
+                elif isinstance(ev, ResponseHeaderReceived):
+                    self.initial_metadata = ev.metadata
+                elif isinstance(ev, TrailersReceived):
+                    self.status = ev.status
+                    if self.initial_metadata is None:
+                        self.initial_metadata = ()
+        return response
+
+    async def _close_after_status(self) -> None:
+        """One close after the status: FIN on our side (the END frame ended the request)."""
+        stream = self._stream
+        if isinstance(stream, QuicStream):
+            self._closed = self._write_closed = True
+            stream.close_nowait()  # FIN (every write completed); never blocks
+        else:
+            await self._finish_stream()
+
     # ---- iteration / context manager
 
     def __aiter__(self) -> Call[R]:
@@ -364,12 +463,7 @@ class UnaryUnaryMethod(_MethodBase):
 
     async def with_call(self, request: Message, **kw: Any) -> tuple[Any, Call[Any]]:
         call = self._call(kw)
-        try:
-            await call.send(request)
-            await call.done_writing()
-            return await call.result(), call
-        finally:
-            await call.aclose()
+        return await call.unary(request), call
 
 
 class UnaryStreamMethod(_MethodBase):
