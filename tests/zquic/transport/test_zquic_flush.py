@@ -55,8 +55,10 @@ async def test_request_reply_datagrams_are_coalesced(backend, run_server, client
                 after = conn.stats()
     sent = after["datagrams_sent"] - before["datagrams_sent"]
     received = after["datagrams_received"] - before["datagrams_received"]
-    # Unflushed per write this was 4-5 datagrams per exchange; coalesced about 2 (+ACKs).
-    assert (sent + received) / calls <= 3.5, (sent, received)
+    # qh3: 4-5 datagrams per exchange when every write flushed, 2.0 coalesced. aioquic acks
+    # on its own timer (3-3.7 measured, under load too): only a sanity bound there.
+    limit = 3.0 if backend == "qh3" else 4.5
+    assert (sent + received) / calls <= limit, (sent, received)
 
 
 async def test_several_writes_leave_in_one_datagram(backend, run_server, client_tls):
