@@ -19,6 +19,7 @@ from .keys import key_proto, sender_address, verify_message
 from .tx import transaction_hash
 
 __all__ = [
+    "MAX_BLOCK_TIMESTAMP_NS",
     "ZERO_HASH",
     "block_hash",
     "build_header",
@@ -32,6 +33,8 @@ __all__ = [
 ]
 
 ZERO_HASH = bytes(32)
+# Block timestamps are stored as signed 64-bit nanoseconds (SQLite): up to year 2262.
+MAX_BLOCK_TIMESTAMP_NS = 2**63 - 1
 
 
 def tx_root(tx_hashes: Iterable[bytes]) -> bytes:
@@ -149,6 +152,8 @@ def verify_block(
         raise BlockError(
             f"block height {header.height} does not follow parent height {parent_height}"
         )
+    if not 0 <= timestamp_ns(header.timestamp) <= MAX_BLOCK_TIMESTAMP_NS:
+        raise BlockError("block timestamp is out of range (1970 to 2262)")
     if parent_timestamp_ns is not None and timestamp_ns(header.timestamp) <= parent_timestamp_ns:
         raise BlockError("block timestamp is not after its parent's")
     if not header_only:

@@ -38,7 +38,10 @@ __all__ = [
     "dev_genesis",
     "dev_seed",
     "genesis_block",
+    "check_chain_id",
     "load_genesis",
+    "MAX_SUPPLY",
+    "MAX_TIMESTAMP_NS",
 ]
 
 DEV_CHAIN_ID = "ghostnet-dev"
@@ -111,6 +114,13 @@ class Genesis:
         return blake3(b"".join(parts))
 
 
+# Every amount, fee and nanosecond timestamp must fit a signed 64-bit integer: that is what
+# SQLite (ghostd_stub's storage) can hold. Capping the total supply caps every balance and fee.
+MAX_SUPPLY = 2**63 - 1
+MAX_TIMESTAMP_NS = 2**63 - 1
+MAX_CHAIN_ID_BYTES = 255
+
+
 def _normalized_allocations(allocs: Sequence[tuple[bytes, int]]) -> tuple[tuple[bytes, int], ...]:
     merged: dict[bytes, int] = {}
     for address, amount in allocs:
@@ -119,9 +129,18 @@ def _normalized_allocations(allocs: Sequence[tuple[bytes, int]]) -> tuple[tuple[
         if amount < 0:
             raise ValueError("allocation amount must be >= 0")
         merged[address] = merged.get(address, 0) + amount
-    if sum(merged.values()) >= 2**64:
-        raise ValueError("total genesis allocation exceeds the uint64 range")
+    if sum(merged.values()) > MAX_SUPPLY:
+        raise ValueError(f"total genesis allocation exceeds {MAX_SUPPLY} base units (2^63 - 1)")
     return tuple(sorted(merged.items()))
+
+
+def check_chain_id(chain_id: object) -> str:
+    """`chain_id` if it is a usable chain id (a non-empty string of at most 255 bytes)."""
+    if not isinstance(chain_id, str) or not chain_id:
+        raise ValueError("chain_id must be a non-empty string")
+    if len(chain_id.encode("utf-8", "surrogatepass")) > MAX_CHAIN_ID_BYTES:
+        raise ValueError(f"chain_id must be at most {MAX_CHAIN_ID_BYTES} bytes")
+    return chain_id
 
 
 def dev_genesis(
@@ -138,6 +157,93 @@ def dev_genesis(
     )
 
 
+_GENESIS_KEYS = ("chain_id", "validator_key", "timestamp_ns", "fee_schedule", "allocations")
+
+
+def _int_field(value: object, field: str, maximum: int) -> int:
+    """A JSON integer (or a string of decimal digits) in 0..maximum."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{field} must be an integer, got {json.dumps(value)[:40]}")
+    if not 0 <= value <= maximum:
+        raise ValueError(f"{field} must be between 0 and {maximum}, got {value}")
+    return value
+
+
+def _object(value: object, field: str) -> dict:
+    if not isinstance(value, dict):
+        raise ValueError(f"{field} must be a JSON object")
+    return value
+
+
+def _parse_genesis(data: object) -> Genesis:
+    data = _object(data, "the file")
+    unknown = sorted(set(data) - set(_GENESIS_KEYS))
+    if unknown:
+        raise ValueError(f"unknown key {unknown[0]!r} (allowed: {', '.join(_GENESIS_KEYS)})")
+    for name in ("chain_id", "validator_key"):
+        if name not in data:
+            raise ValueError(f"missing key {name!r}")
+    chain_id = check_chain_id(data["chain_id"])
+    hex_key = data["validator_key"]
+    try:
+        if not isinstance(hex_key, str):
+            raise ValueError
+        validator_key = bytes.fromhex(hex_key)
+    except ValueError:
+        raise ValueError(
+            "validator_key must be hex: 64 hex digits, the validator's Ed25519 public key"
+        ) from None
+    if len(validator_key) != 32:
+        raise ValueError(
+            "validator_key must be 32 bytes (64 hex digits, Ed25519),"
+            f" got {len(validator_key)} bytes"
+        )
+    fees = _object(data.get("fee_schedule", {}), "fee_schedule")
+    unknown = sorted(set(fees) - {"base_fee", "fee_per_byte"})
+    if unknown:
+        raise ValueError(f"unknown key fee_schedule.{unknown[0]} (allowed: base_fee, fee_per_byte)")
+    fee_schedule = FeeSchedule(
+        base_fee=_int_field(
+            fees.get("base_fee", DEFAULT_FEE_SCHEDULE.base_fee), "fee_schedule.base_fee", MAX_SUPPLY
+        ),
+        fee_per_byte=_int_field(
+            fees.get("fee_per_byte", DEFAULT_FEE_SCHEDULE.fee_per_byte),
+            "fee_schedule.fee_per_byte",
+            MAX_SUPPLY,
+        ),
+    )
+    allocs = data.get("allocations", [])
+    if not isinstance(allocs, list):
+        raise ValueError("allocations must be a JSON list of {address, amount} objects")
+    parsed = []
+    for i, entry in enumerate(allocs):
+        where = f"allocations[{i}]"
+        entry = _object(entry, where)
+        for name in ("address", "amount"):
+            if name not in entry:
+                raise ValueError(f"missing key {where}.{name}")
+        text = entry["address"]
+        try:
+            if not isinstance(text, str):
+                raise ValueError("must be a gh1... address string")
+            address = parse_address(text)
+        except ValueError as exc:
+            raise ValueError(f"{where}.address: {exc}") from None
+        parsed.append((address, _int_field(entry["amount"], f"{where}.amount", MAX_SUPPLY)))
+    timestamp = _int_field(
+        data.get("timestamp_ns", DEV_GENESIS_TIME_NS), "timestamp_ns", MAX_TIMESTAMP_NS
+    )
+    return Genesis(
+        chain_id=chain_id,
+        validator_key=validator_key,
+        allocations=_normalized_allocations(parsed),
+        fee_schedule=fee_schedule,
+        timestamp_ns=timestamp,
+    )
+
+
 def load_genesis(path: str | Path) -> Genesis:
     """Read a genesis JSON file:
 
@@ -145,34 +251,29 @@ def load_genesis(path: str | Path) -> Genesis:
      "timestamp_ns": 0, "fee_schedule": {"base_fee": 1000, "fee_per_byte": 10},
      "allocations": [{"address": "gh1...", "amount": 1000000000}]}
 
-    Raises ValueError with a readable message.
+    Raises ValueError with one readable line: `genesis file <path>: <what is wrong>`, naming
+    the missing or bad key. Integers must fit 0..2^63-1 (SQLite's range); so must the total
+    of the allocations.
     """
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"genesis file {path}: {exc}") from None
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(f"genesis file {path}: cannot read it: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"genesis file {path}: not UTF-8 text") from None
     try:
-        key = bytes.fromhex(data["validator_key"])
-        if len(key) != 32:
-            raise ValueError("validator_key must be 32 bytes of hex (Ed25519)")
-        fees = data.get("fee_schedule", {})
-        return Genesis(
-            chain_id=str(data["chain_id"]),
-            validator_key=key,
-            allocations=_normalized_allocations(
-                [
-                    (parse_address(a["address"]), int(a["amount"]))
-                    for a in data.get("allocations", [])
-                ]
-            ),
-            fee_schedule=FeeSchedule(
-                base_fee=int(fees.get("base_fee", DEFAULT_FEE_SCHEDULE.base_fee)),
-                fee_per_byte=int(fees.get("fee_per_byte", DEFAULT_FEE_SCHEDULE.fee_per_byte)),
-            ),
-            timestamp_ns=int(data.get("timestamp_ns", DEV_GENESIS_TIME_NS)),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"genesis file {path}: {exc!s}") from None
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"genesis file {path}: not valid JSON: {exc.msg}"
+            f" (line {exc.lineno}, column {exc.colno})"
+        ) from None
+    except (ValueError, RecursionError):
+        raise ValueError(f"genesis file {path}: not valid JSON") from None
+    try:
+        return _parse_genesis(data)
+    except ValueError as exc:
+        raise ValueError(f"genesis file {path}: {exc}") from None
 
 
 def genesis_block(genesis: Genesis) -> types_pb2.Block:

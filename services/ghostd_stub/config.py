@@ -7,7 +7,7 @@ from typing import Literal
 
 import attrs
 from ghostchain.fees import DEFAULT_FEE_SCHEDULE
-from ghostchain.genesis import DEV_CHAIN_ID
+from ghostchain.genesis import DEV_CHAIN_ID, MAX_SUPPLY, check_chain_id
 from ghostchain.tx import DEFAULT_MAX_TX_SIZE
 from ghostkit.config import ADMIN_PORTS, CommonConfig, setting
 
@@ -26,9 +26,13 @@ def _positive(_inst: object, attr: attrs.Attribute, value: float) -> None:
         raise ValueError(f"{attr.name} must be greater than 0")
 
 
-def _non_negative(_inst: object, attr: attrs.Attribute, value: int) -> None:
-    if value < 0:
-        raise ValueError(f"{attr.name} must be >= 0")
+def _amount(_inst: object, attr: attrs.Attribute, value: int) -> None:
+    if not 0 <= value <= MAX_SUPPLY:
+        raise ValueError(f"{attr.name} must be between 0 and {MAX_SUPPLY}")
+
+
+def _chain_id(_inst: object, attr: attrs.Attribute, value: str) -> None:
+    check_chain_id(value)
 
 
 def _peers(_inst: object, attr: attrs.Attribute, value: list[str]) -> None:
@@ -50,7 +54,9 @@ class GhostdConfig(CommonConfig):
         8081, help="UDP port of the QUIC RPC endpoint (0 = any free port)", validator=_port
     )
     chain_id: str = setting(
-        DEV_CHAIN_ID, help="chain id of the dev genesis (a genesis file sets its own)"
+        DEV_CHAIN_ID,
+        help="chain id of the dev genesis (a genesis file sets its own)",
+        validator=_chain_id,
     )
     genesis_file: Path | None = setting(
         None, help="genesis JSON (chain id, validator key, fees, allocations); unset = dev genesis"
@@ -99,12 +105,12 @@ class GhostdConfig(CommonConfig):
     base_fee: int = setting(
         DEFAULT_FEE_SCHEDULE.base_fee,
         help="dev genesis minimum fee per transaction (base units)",
-        validator=_non_negative,
+        validator=_amount,
     )
     fee_per_byte: int = setting(
         DEFAULT_FEE_SCHEDULE.fee_per_byte,
         help="dev genesis fee per tx byte (base units)",
-        validator=_non_negative,
+        validator=_amount,
     )
     admin_token: str = setting(
         "", help="token required for admin RPCs (empty: loopback callers only)", secret=True

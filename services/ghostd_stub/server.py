@@ -30,11 +30,17 @@ from .chain import ChainCore, stored_info
 from .node import VERSION, Node, PeerState, now_ns, parse_endpoint, peer_id_for
 from .storage import PeerRow
 
-__all__ = ["GhostDService", "DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE"]
+__all__ = ["GhostDService", "DEFAULT_BAN", "DEFAULT_PAGE_SIZE", "MAX_BAN", "MAX_PAGE_SIZE"]
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 DEFAULT_BAN = 24 * 3600
+# Longest ban BanPeer accepts (10 years); longer durations are refused with INVALID_ARGUMENT.
+MAX_BAN = 10 * 365 * 24 * 3600
+# Tokens this server issues are short; anything longer is not one of them.
+MAX_TOKEN_CHARS = 1024
+# Offsets in page tokens stay far below SQLite's signed 64-bit limit.
+MAX_OFFSET = 2**62
 
 
 def _invalid(message: str) -> RpcError:
@@ -83,11 +89,13 @@ def _decode_token(token: str, fkey: str) -> Any:
     """The cursor in `token`, or None for the first page; INVALID_ARGUMENT if foreign."""
     if not token:
         return None
+    if len(token) > MAX_TOKEN_CHARS:
+        raise _invalid("page_token is not a token this server issued")
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         data = json.loads(raw)
         cursor, key = data["c"], data["f"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, IndexError, RecursionError):
         raise _invalid("page_token is not a token this server issued") from None
     if key != fkey:
         raise _invalid("page_token belongs to a request with different filters")
@@ -98,9 +106,34 @@ def _offset(token: str, fkey: str) -> int:
     cursor = _decode_token(token, fkey)
     if cursor is None:
         return 0
-    if not isinstance(cursor, int) or cursor < 0:
+    if isinstance(cursor, bool) or not isinstance(cursor, int) or not 0 <= cursor <= MAX_OFFSET:
         raise _invalid("page_token is not a token this server issued")
     return cursor
+
+
+def _ban_seconds(request: npb.BanPeerRequest) -> float:
+    """The ban length BanPeer asked for: unset or zero = DEFAULT_BAN; INVALID_ARGUMENT
+    outside 0..MAX_BAN (checked before anything changes)."""
+    if not request.HasField("duration"):
+        return DEFAULT_BAN
+    d = request.duration
+    if not -999_999_999 <= d.nanos <= 999_999_999 or (d.seconds * d.nanos < 0):
+        raise _invalid("duration is not a valid Duration (nanos out of range or of another sign)")
+    nanos = d.seconds * 1_000_000_000 + d.nanos
+    if not 0 <= nanos <= MAX_BAN * 1_000_000_000:
+        raise _invalid(
+            f"duration must be between 0 and {MAX_BAN} s (10 years); 0 or unset means"
+            f" {DEFAULT_BAN} s (24 h), got {nanos / 1e9:g} s"
+        )
+    return nanos / 1e9 or DEFAULT_BAN
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates, which JSON can carry
+        return False
+    return True
 
 
 def _strip(block: pb.Block, header_only: bool) -> pb.Block:
@@ -316,11 +349,11 @@ class GhostDService:
             raise RpcError(
                 StatusCode.FAILED_PRECONDITION, f"peer {request.endpoint} is banned ({banned})"
             )
-        peer, added = self.node.add_peer(request.endpoint, request.permanent)
-        if request.permanent:
+        if request.permanent:  # stored first: a failed save changes nothing
             await self.node.run_sync(
                 self.core.storage.peer_save, PeerRow(request.endpoint, True, 0, "")
             )
+        peer, added = self.node.add_peer(request.endpoint, request.permanent)
         return npb.AddPeerResponse(peer_id=peer.peer_id, added=added)
 
     async def BanPeer(self, request: npb.BanPeerRequest, context: Any) -> npb.BanPeerResponse:
@@ -339,14 +372,13 @@ class GhostDService:
             endpoint = request.endpoint
         else:
             raise _invalid("set either peer_id or endpoint")
-        seconds = request.duration.ToNanoseconds() / 1e9 if request.HasField("duration") else 0
-        if seconds < 0:
-            raise _invalid("duration must not be negative")
-        until = now_ns() + int((seconds or DEFAULT_BAN) * 1e9)
-        self.node.ban(endpoint, until, request.reason)
+        seconds = _ban_seconds(request)
+        until = now_ns() + int(seconds * 1e9)
+        # Stored first, then enforced: a failed save leaves neither a ban nor a half one.
         await self.node.run_sync(
             self.core.storage.peer_save, PeerRow(endpoint, False, until, request.reason)
         )
+        self.node.ban(endpoint, until, request.reason)
         resp = npb.BanPeerResponse()
         resp.banned_until.FromNanoseconds(until)
         return resp
@@ -537,7 +569,7 @@ class GhostDService:
         owner = _address(request.owner_address, "owner_address") if request.owner_address else None
         fkey = _filter_key("domains", request.owner_address)
         after = _decode_token(request.page_token, fkey) or ""
-        if not isinstance(after, str):
+        if not isinstance(after, str) or not _is_utf8(after):
             raise _invalid("page_token is not a token this server issued")
         size = _page_size(request.page_size)
         domains = await self.node.run_sync(self.core.list_domains, owner, after, size + 1)

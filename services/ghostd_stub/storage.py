@@ -80,6 +80,15 @@ CREATE TABLE IF NOT EXISTS peers (
 """
 
 
+# SQLite integers are signed 64-bit. Request values (uint64 heights, offsets) beyond this
+# cannot match a row; reads answer "nothing" for them instead of raising OverflowError.
+SQLITE_INT_MAX = 2**63 - 1
+
+
+def _fits(value: int) -> bool:
+    return 0 <= value <= SQLITE_INT_MAX
+
+
 class StorageError(Exception):
     """The database cannot be used (wrong chain, newer schema, corrupt)."""
 
@@ -235,6 +244,8 @@ class Storage:
         return self._tip
 
     def hash_at(self, height: int) -> bytes | None:
+        if not _fits(height):
+            return None
         row = self._conn.execute("SELECT hash FROM blocks WHERE height = ?", (height,)).fetchone()
         return None if row is None else bytes(row[0])
 
@@ -260,12 +271,17 @@ class Storage:
         return block
 
     def block_at(self, height: int, with_txs: bool = True) -> pb.Block | None:
+        if not _fits(height):
+            return None
         row = self._conn.execute(
             "SELECT height, hash, header_bytes, signature FROM blocks WHERE height = ?", (height,)
         ).fetchone()
         return None if row is None else self._block_from_row(row, with_txs)
 
     def blocks_from(self, start: int, limit: int, with_txs: bool = True) -> list[pb.Block]:
+        if not _fits(start) or limit <= 0:
+            return []
+        limit = min(limit, SQLITE_INT_MAX)
         rows = self._conn.execute(
             "SELECT height, hash, header_bytes, signature FROM blocks"
             " WHERE height >= ? ORDER BY height LIMIT ?",
@@ -347,6 +363,8 @@ class Storage:
         return None if row is None else row[0]
 
     def txs_in_block(self, height: int) -> list[StoredTx]:
+        if not _fits(height):
+            return []
         rows = self._conn.execute(
             self._TX_SELECT + " WHERE t.height = ? ORDER BY t.idx", (height,)
         ).fetchall()
@@ -354,6 +372,9 @@ class Storage:
 
     def txs_by_address(self, address: bytes, offset: int, limit: int) -> list[StoredTx]:
         """Newest first: sent or received by `address`."""
+        if not _fits(offset) or limit <= 0:
+            return []
+        limit = min(limit, SQLITE_INT_MAX)
         rows = self._conn.execute(
             self._TX_SELECT + " WHERE t.sender = ? OR t.recipient = ?"
             " ORDER BY t.height DESC, t.idx DESC LIMIT ? OFFSET ?",
@@ -364,6 +385,7 @@ class Storage:
     # ---- domains and events
 
     def list_domains(self, owner: bytes | None, after: str, limit: int) -> list[pb.Domain]:
+        limit = min(limit, SQLITE_INT_MAX)
         if owner is None:
             rows = self._conn.execute(
                 "SELECT data FROM domains WHERE name > ? ORDER BY name LIMIT ?", (after, limit)
@@ -377,6 +399,9 @@ class Storage:
 
     def domain_events(self, start: int, end: int) -> list[pb.DomainEvent]:
         """Events at heights start..end inclusive, in (height, index) order."""
+        if not _fits(start) or end < start:
+            return []
+        end = min(end, SQLITE_INT_MAX)
         rows = self._conn.execute(
             "SELECT data FROM domain_events WHERE height >= ? AND height <= ?"
             " ORDER BY height, idx, seq",
@@ -411,6 +436,8 @@ class Storage:
         return [PeerRow(r[0], bool(r[1]), r[2], r[3]) for r in rows]
 
     def peer_save(self, row: PeerRow) -> None:
+        if not _fits(row.banned_until_ns):
+            raise ValueError(f"banned_until_ns {row.banned_until_ns} is out of range")
         with self.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO peers (endpoint, permanent, banned_until_ns, reason)"

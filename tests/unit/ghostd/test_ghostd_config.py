@@ -39,6 +39,9 @@ def test_defaults_and_precedence(tmp_path):
         (["--block-interval", "0"], "greater than 0"),
         (["--role", "boss"], "one of"),
         (["--sqlite-synchronous", "OFF"], "one of"),
+        (["--base-fee", str(2**63)], "between 0 and 9223372036854775807"),
+        (["--fee-per-byte", "-1"], "between 0 and"),
+        (["--chain-id", "x" * 256], "at most 255 bytes"),
     ],
 )
 def test_bad_settings_name_the_problem(argv, fragment):
