@@ -204,18 +204,24 @@ class ServerCall:
             events.extend(self._on_frame(frame))
         return events
 
+    def accept_header(self, header: bridge_pb2.CallHeader) -> None:
+        """Take a call header the driver already parsed (instead of feeding its frame)."""
+        if self.header is not None:
+            raise CallStateError("call header already received")
+        self.header = header
+        if not is_identity(header.message_encoding):
+            if header.message_encoding not in self._encodings:
+                raise ProtocolError(
+                    f"unsupported message encoding {header.message_encoding!r}",
+                    StatusCode.UNIMPLEMENTED,
+                )
+            self._in.encoding = header.message_encoding
+        self._out.encoding = choose_encoding(list(header.accept_encoding), self._encodings)
+
     def _on_frame(self, frame: Frame) -> list[Event]:
         if self.header is None:
             header = parse_call_header_frame(frame)
-            self.header = header
-            if not is_identity(header.message_encoding):
-                if header.message_encoding not in self._encodings:
-                    raise ProtocolError(
-                        f"unsupported message encoding {header.message_encoding!r}",
-                        StatusCode.UNIMPLEMENTED,
-                    )
-                self._in.encoding = header.message_encoding
-            self._out.encoding = choose_encoding(list(header.accept_encoding), self._encodings)
+            self.accept_header(header)
             return [RequestHeaderReceived(header)]
         if self.request_ended:
             raise ProtocolError("frame after the end of the request")

@@ -18,6 +18,8 @@ from google.protobuf import message_factory
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import DecodeError, Message
 
+from zquic.stream import QuicStream
+
 from ._io import (
     GONE_ERRORS,
     RECEIVE_CHUNK,
@@ -40,6 +42,7 @@ from .frames import (
     DEFAULT_COMPRESSION_THRESHOLD,
     DEFAULT_MAX_MESSAGE_SIZE,
     SUPPORTED_ENCODINGS,
+    Frame,
     FrameDecoder,
     FrameType,
 )
@@ -288,20 +291,28 @@ class RpcServer:
         """Serve one stream: a call, or a control exchange. Never raises for bad input."""
         peer = peer or PeerInfo()
         t0 = trio.current_time()
+        quic = type(stream) is QuicStream
         try:
             decoder = FrameDecoder()
             try:
-                with trio.move_on_after(self.header_timeout) as waited:
-                    ftype = await self._read_first_type(stream, decoder)
-                    if ftype in CONTROL_TYPES:
-                        waited.deadline = math.inf  # control streams live as long as leases
-                        await self._serve_control(stream, peer, decoder.take_buffer())
+                header_frame = None
+                if quic and stream.receive_buffered:
+                    # Usually the whole request is here already: no header-timeout scope.
+                    decoder.append(await stream.receive_some(RECEIVE_CHUNK))
+                    if decoder.peek_type() == FrameType.GRPC_REQUEST:
+                        header_frame = decoder.next_frame()
+                if header_frame is None:
+                    with trio.move_on_after(self.header_timeout) as waited:
+                        ftype = await self._read_first_type(stream, decoder)
+                        if ftype in CONTROL_TYPES:
+                            waited.deadline = math.inf  # control streams live as long as leases
+                            await self._serve_control(stream, peer, decoder.take_buffer())
+                            return
+                        header_frame = await self._read_frame(stream, decoder) if ftype else None
+                    if waited.cancelled_caught:
+                        self.log.warning("rpc_protocol_error", reason="no call header in time")
+                        reset_quietly(stream, ResetCode.PROTOCOL_ERROR)
                         return
-                    header_frame = await self._read_frame(stream, decoder) if ftype else None
-                if waited.cancelled_caught:
-                    self.log.warning("rpc_protocol_error", reason="no call header in time")
-                    reset_quietly(stream, ResetCode.PROTOCOL_ERROR)
-                    return
                 if header_frame is None:
                     return  # the stream ended before any byte: nothing to answer
                 header = parse_call_header_frame(header_frame)
@@ -311,9 +322,12 @@ class RpcServer:
                 return
             except GONE_ERRORS:
                 return
-            await self._dispatch(stream, peer, header, header_frame.raw, decoder.take_buffer(), t0)
+            await self._dispatch(stream, peer, header, header_frame, decoder.take_buffer(), t0)
         finally:
-            await close_quietly(stream)
+            if quic:
+                stream.close_nowait()  # never blocks (a no-op once a call closed it)
+            else:
+                await close_quietly(stream)
 
     async def _read_first_type(self, stream: Any, decoder: FrameDecoder) -> FrameType | None:
         while (ftype := decoder.peek_type()) is None:
@@ -335,36 +349,61 @@ class RpcServer:
     async def _send_status_only(self, stream: Any, status: CallStatus) -> None:
         """Trailers-only response (no handler ran), then close."""
         call = ServerCall()
+        await self._send_last(stream, call.send_trailers(status))
+        if type(stream) is QuicStream:
+            stream.close_nowait()
+        else:
+            await close_quietly(stream)
+
+    async def _send_last(self, stream: Any, data: bytes) -> bool:
+        """Write the end of a response + FIN; False if the peer is gone or the write stalled
+        past `trailer_timeout` (then the stream is reset with INTERNAL_ERROR)."""
         try:
-            with trio.move_on_after(self.trailer_timeout):
-                await stream.send_all(call.send_trailers(status))
-                await stream.send_eof()
+            if type(stream) is QuicStream and len(data) <= stream.send_capacity():
+                await stream.send_all(data, eof=True)  # fits the send budget: never waits
+                return True
+            with trio.move_on_after(self.trailer_timeout) as scope:
+                await stream.send_all(data)
+                try:
+                    await stream.send_eof()
+                except GONE_ERRORS:
+                    pass  # the client may close as soon as it has read the trailers
         except GONE_ERRORS:
-            pass
-        await close_quietly(stream)
+            return False
+        if scope.cancelled_caught:
+            reset_quietly(stream, ResetCode.INTERNAL_ERROR)
+            return False
+        return True
 
     async def _dispatch(
         self,
         stream: Any,
         peer: PeerInfo,
         header: bridge_pb2.CallHeader,
-        header_frame: bytes,
+        header_frame: Frame,
         buffered: bytes,
         t0: float,
     ) -> None:
         _, service, name = header.method.split("/")
         deadline = t0 + header.timeout_ms / 1000 if header.timeout_ms else None
-        tp = header.traceparent if parse_traceparent(header.traceparent) else ""
-        trace_id = (parse_traceparent(tp) or ("", "", ""))[0]
         started = time.perf_counter()
         bound = self._methods.get(header.method)
         code: StatusCode
         if bound is not None and bound.handler is not None:
-            code, trace_id = await self._run_call(
-                stream, peer, bound, header, header_frame + buffered, deadline
-            )
-        elif self.fallback_handler is not None and bound is None:
-            raw = RawCall(header, header_frame, buffered, stream, peer, deadline, t0)
+            if bound.shape is Shape.UNARY_UNARY and type(stream) is QuicStream:
+                code, trace_id = await self._run_unary(
+                    stream, peer, bound, header, buffered, deadline
+                )
+            else:
+                code, trace_id = await self._run_call(
+                    stream, peer, bound, header, header_frame.raw + buffered, deadline
+                )
+            self._finish(service, name, code, time.perf_counter() - started, trace_id, peer)
+            return
+        parsed = parse_traceparent(header.traceparent)
+        trace_id = parsed[0] if parsed else ""
+        if self.fallback_handler is not None and bound is None:
+            raw = RawCall(header, header_frame.raw, buffered, stream, peer, deadline, t0)
             try:
                 code = await self.fallback_handler(raw) or StatusCode.OK
             except Exception:
@@ -401,6 +440,102 @@ class RpcServer:
                 self.log.exception("rpc_call_hook_error", method=method)
 
     # ---- one call ----------------------------------------------------------------------
+
+    async def _run_unary(
+        self,
+        stream: QuicStream,
+        peer: PeerInfo,
+        bound: BoundMethod,
+        header: bridge_pb2.CallHeader,
+        buffered: bytes,
+        deadline: float | None,
+    ) -> tuple[StatusCode, str]:
+        """Unary fast path on a zquic stream: no reader task (a client reset, STOP_SENDING
+        or connection loss cancels the handler through the stream's abort callback), one
+        cancel scope (the deadline) for reading the request and running the handler, the
+        response header + message + trailers + FIN in one write."""
+        call = ServerCall(
+            max_message_size=self.max_message_size,
+            compression_threshold=self.compression_threshold,
+            encodings=self.encodings,
+        )
+        out: list[bytes] = []  # response frames, written with the trailers
+
+        async def send(data: bytes) -> None:
+            out.append(data)
+
+        async def send_initial(metadata: Metadata) -> None:
+            data = call.send_header(metadata)  # asked for explicitly: goes out now
+            try:
+                await stream.send_all(data)
+            except GONE_ERRORS as exc:
+                raise _PeerGone() from exc
+
+        ctx = CallContext(
+            service=bound.service,
+            method=bound.name,
+            header=header,
+            peer=peer,
+            deadline=deadline,
+            send_initial_metadata=send_initial,
+        )
+        scope = trio.CancelScope(deadline=deadline if deadline is not None else math.inf)
+        gone = False
+
+        def on_abort() -> None:
+            nonlocal gone
+            gone = True
+            ctx._cancelled = True
+            ctx.cancel_reason = ctx.cancel_reason or "cancelled by the client"
+            scope.cancel()
+
+        status: CallStatus | None = None
+        queue = MessageQueue(self.max_message_size)
+        stream.set_abort_callback(on_abort)
+        try:
+            with scope:
+                try:
+                    call.accept_header(header)
+                    # The whole request (one message, END) before the handler runs, as gRPC
+                    # servers do; a second message stops reading (the handler path refuses it).
+                    messages = _deliver_all(call.receive_data(buffered), queue)
+                    while not call.request_ended and messages < 2:
+                        data = await stream.receive_some(RECEIVE_CHUNK)
+                        events = call.receive_data(data) if data else call.receive_eof()
+                        messages += _deliver_all(events, queue)
+                    queue.end()
+                    status = await self._invoke(bound, ctx, call, queue, send)
+                    if stream.receive_buffered:  # bytes after END that came during the handler
+                        call.receive_data(await stream.receive_some(RECEIVE_CHUNK))
+                except ProtocolError as exc:
+                    self.log.warning(
+                        "rpc_protocol_error", method=header.method, reason=exc.message,
+                        trace_id=ctx.trace_id,
+                    )  # fmt: skip
+                    ctx._cancelled = True
+                    ctx.cancel_reason = ctx.cancel_reason or "protocol error"
+                    out.clear()
+                    status = CallStatus(exc.code, exc.message)
+                except (_PeerGone, *GONE_ERRORS):
+                    gone = True
+        finally:
+            stream.set_abort_callback(None)
+        if gone:
+            ctx._cancelled = True
+            ctx.cancel_reason = ctx.cancel_reason or "cancelled by the client"
+            reset_quietly(stream, ResetCode.CANCELLED)
+            return StatusCode.CANCELLED, ctx.trace_id
+        if status is None:
+            # The scope ran out: the deadline passed.
+            ctx._cancelled = True
+            ctx.cancel_reason = ctx.cancel_reason or "deadline exceeded"
+            out.clear()
+            status = CallStatus(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+        if not await self._send_last(stream, b"".join(out) + call.send_trailers(status)):
+            return StatusCode.CANCELLED, ctx.trace_id
+        # The client FINs after reading the trailers; nothing to tell it (no STOP_SENDING).
+        stream.close_nowait(stop_sending=False)
+        return status.code, ctx.trace_id
 
     async def _run_call(
         self,
@@ -606,6 +741,16 @@ class RpcServer:
 class _CallState:
     peer_gone: bool = False
     failure: CallStatus | None = None
+
+
+def _deliver_all(events: list[Any], queue: MessageQueue) -> int:
+    """Queue the request messages among `events`; returns how many there were."""
+    n = 0
+    for event in events:
+        if isinstance(event, MessageReceived):
+            queue.put(event.data)
+            n += 1
+    return n
 
 
 def _deliver(event: object, queue: MessageQueue) -> None:

@@ -184,3 +184,50 @@ async def test_serve_and_connect_wrappers_with_relay(
                         inner.cancel_scope.cancel()
                     await impl.cancelled.wait()  # cancel crossed the relay
             nursery.cancel_scope.cancel()
+
+
+async def test_unary_fast_path_edges(open_rig: Any, echo_pb2: Any) -> None:
+    """Unary calls on zquic streams run without a reader task; what it used to notice must
+    still be noticed: connection loss cancels the handler, bytes after END are an error, and
+    a finished call leaves no STOP_SENDING/RESET traffic behind (2 datagrams per call)."""
+    from zquic.rpc import ClientCall, TrailersReceived
+
+    with trio.fail_after(20):
+        async with open_rig() as rig:
+            # A frame after END in the request: INTERNAL, handler result discarded.
+            state = ClientCall()
+            stream = await rig.conn.open_stream()
+            request = state.start("/rpctest.Echo/Unary") + state.send_message(
+                echo_pb2.EchoRequest(text="x").SerializeToString()
+            )
+            await stream.send_all(request + state.end_request() + b"\x01\x01\x00\x01\x05")
+            events: list[Any] = []
+            while not events or not isinstance(events[-1], TrailersReceived):
+                events += state.receive_data(await stream.receive_some())
+            assert events[-1].status.code == StatusCode.INTERNAL
+            await stream.aclose()
+
+            # Sequential unary calls: request and response datagrams only.
+            for _ in range(5):
+                await rig.stub.Unary(echo_pb2.EchoRequest(text="warm"))
+            await trio.sleep(0.05)
+            before = rig.conn.stats()
+            for i in range(20):
+                assert (await rig.stub.Unary(echo_pb2.EchoRequest(text=str(i)))).text == str(i)
+            after = rig.conn.stats()
+            dgrams = sum(after[k] - before[k] for k in ("datagrams_sent", "datagrams_received"))
+            assert dgrams / 20 <= (3.0 if rig.conn.backend_name == "qh3" else 4.5)
+    with trio.fail_after(20):
+        async with open_rig() as rig:
+            # The client's connection goes away while the handler runs: handler cancelled.
+            async with trio.open_nursery() as nursery:
+
+                async def call() -> None:
+                    with pytest.raises(RpcError):
+                        await rig.stub.Unary(echo_pb2.EchoRequest(mode="slow"))
+
+                nursery.start_soon(call)
+                await rig.impl.started.wait()
+                rig.conn.close_nowait()
+            await rig.impl.cancelled.wait()
+    assert [c[2] for c in rig.calls][-1] == StatusCode.CANCELLED
