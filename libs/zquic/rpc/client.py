@@ -119,7 +119,7 @@ class Call(Generic[R]):
             accept_encodings=channel.accept_encodings,
         )
         self._stream: Any = None
-        self._start_lock = trio.Lock()
+        self._start_lock: trio.Lock | None = None  # created on first start(): unary skips it
         self._pending = b""
         # Requests sent (then half-close) on the first flush: server-streaming calls.
         self._initial: list[Message] | None = None
@@ -188,6 +188,8 @@ class Call(Generic[R]):
 
     async def start(self) -> None:
         """Open the stream and queue the header (sent with the first message or flush)."""
+        if self._start_lock is None:
+            self._start_lock = trio.Lock()
         async with self._start_lock:  # a bidi sender and receiver may both get here first
             if self._stream is None:
                 await self._start()
@@ -318,22 +320,14 @@ class Call(Generic[R]):
         # Encoded before the stream opens: a message over the limit is refused with nothing sent.
         message = state.encode_message(request.SerializeToString())
         response: R | None = None
+        expired = False
         try:
-            with trio.move_on_at(math.inf if deadline is None else deadline) as scope:
-                self._stream = stream = await self._channel.open_stream()
-                remaining = None if deadline is None else deadline - trio.current_time()
-                head = state.start(
-                    self.method,
-                    metadata=self._metadata,
-                    timeout=None if remaining is None else max(remaining, 0.001),
-                    traceparent=self.traceparent,
-                    tracestate=self._tracestate,
-                )
-                try:
-                    await stream.send_all(head + message + state.end_request())
-                except StreamStopped:
-                    self._write_closed = True  # the server's status follows on the read side
-                response = await self._read_unary(stream)
+            if deadline is None:  # no scope at all: the cheapest path
+                response = await self._unary_exchange(message)
+            else:
+                with trio.move_on_at(deadline) as scope:
+                    response = await self._unary_exchange(message)
+                expired = scope.cancelled_caught
         except RpcError:
             raise
         except ProtocolError as exc:
@@ -354,7 +348,7 @@ class Call(Generic[R]):
             # Our task was cancelled (or failed elsewhere): the server must learn at once.
             self._abort(ResetCode.CANCELLED)
             raise
-        if scope.cancelled_caught:
+        if expired:
             self._abort(ResetCode.DEADLINE_EXCEEDED)
             raise RpcError(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
         assert self.status is not None
@@ -364,6 +358,24 @@ class Call(Generic[R]):
         if response is None:
             raise RpcError(StatusCode.INTERNAL, "no response message for a unary call")
         return response
+
+    async def _unary_exchange(self, message: bytes) -> R | None:
+        state = self._state
+        self._stream = stream = await self._channel.open_stream()
+        deadline = self.deadline
+        remaining = None if deadline is None else deadline - trio.current_time()
+        head = state.start(
+            self.method,
+            metadata=self._metadata,
+            timeout=None if remaining is None else max(remaining, 0.001),
+            traceparent=self.traceparent,
+            tracestate=self._tracestate,
+        )
+        try:
+            await stream.send_all(head + message + state.end_request())
+        except StreamStopped:
+            self._write_closed = True  # the server's status follows on the read side
+        return await self._read_unary(stream)
 
     async def _read_unary(self, stream: Any) -> R | None:
         """Read to the trailers; the response is parsed as soon as it is complete."""

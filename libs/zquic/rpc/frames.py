@@ -48,6 +48,7 @@ CONTROL_TYPES = frozenset(
     {FrameType.SERVICE_REGISTER, FrameType.SERVICE_DISCOVERY, FrameType.HEALTH_CHECK}
 )
 _KNOWN_TYPES = frozenset(int(t) for t in FrameType)
+_TYPE_OF = {int(t): t for t in FrameType}  # a dict lookup is cheaper than FrameType(n)
 
 
 class Kind(enum.IntEnum):
@@ -136,7 +137,7 @@ class FrameDecoder:
         end = FRAME_HEADER_SIZE + length
         if len(buf) < end:
             return None
-        frame = Frame(FrameType(ftype), bytes(buf[FRAME_HEADER_SIZE:end]))
+        frame = Frame(_TYPE_OF[ftype], bytes(buf[FRAME_HEADER_SIZE:end]))
         del buf[:end]
         return frame
 
@@ -146,7 +147,7 @@ class FrameDecoder:
             return None
         if self._buf[0] != VERSION or self._buf[1] not in _KNOWN_TYPES:
             self.next_frame()  # raises the ProtocolError
-        return FrameType(self._buf[1])
+        return _TYPE_OF[self._buf[1]]
 
     def take_buffer(self) -> bytes:
         """Hand the unparsed remainder to someone else (e.g. a relay) and clear it."""

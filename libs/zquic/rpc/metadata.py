@@ -58,15 +58,19 @@ def metadata_from_proto(entries: Sequence[bridge_pb2.MetadataEntry]) -> Metadata
 
 def new_traceparent(sampled: bool = True) -> str:
     """A fresh W3C traceparent: version 00, random trace id and span id."""
-    return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-{'01' if sampled else '00'}"
+    ids = secrets.token_hex(24)  # one urandom call for both ids
+    return f"00-{ids[:32]}-{ids[32:]}-{'01' if sampled else '00'}"
 
 
 def parse_traceparent(value: str) -> tuple[str, str, str] | None:
     """(trace_id, parent span id, flags) of a valid traceparent, else None."""
     m = _TRACEPARENT_RE.match(value.strip()) if value else None
-    if m is None or m.group(1) == "ff" or set(m.group(2)) == {"0"} or set(m.group(3)) == {"0"}:
+    if m is None:
         return None
-    return m.group(2), m.group(3), m.group(4)
+    version, trace_id, span_id, flags = m.groups()
+    if version == "ff" or not trace_id.strip("0") or not span_id.strip("0"):
+        return None
+    return trace_id, span_id, flags
 
 
 def child_traceparent(value: str) -> str:
