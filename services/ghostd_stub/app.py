@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,15 @@ from ghost.bridge.v1 import bridge_pb2
 from ghostchain.fees import FeeSchedule
 from ghostchain.genesis import Genesis, dev_account, dev_genesis, load_genesis
 from ghostkit.daemon import DaemonContext
+
+try:
+    from ghostkit.daemon import StartupError as DaemonStartupError
+except ImportError:  # ghostkit before StartupError: such a ghostkit prints a traceback
+    DaemonStartupError = Exception  # type: ignore[misc,assignment]
 from prometheus_client import Counter, Gauge
 from zcrypto import KeyType, ed25519
 from zcrypto.address import derive_address, format_address
-from zcrypto.errors import CryptoError
+from zcrypto.errors import CryptoError, KeyFileFormatError, WrongPassphraseError
 from zcrypto.keyfile import INTERACTIVE, open_key, read_key_file, seal_key, write_key_file
 
 from .chain import ChainCore, Committed
@@ -24,11 +30,14 @@ from .node import SERVICE, VERSION, Node, now_ns, parse_endpoint
 from .server import GhostDService
 from .storage import Storage, StorageError
 
-__all__ = ["StartupError", "main", "resolve_chain"]
+__all__ = ["StartupError", "main", "open_storage", "resolve_chain"]
 
 
-class StartupError(Exception):
-    """A setting or file prevents the node from starting; the message says which."""
+class StartupError(DaemonStartupError):
+    """A setting or file prevents the node from starting; the message says which.
+
+    Derives from ghostkit.daemon.StartupError, so run_daemon ends the process with the one line
+    `ghostd: <message>` on stderr and exit code 1, without a traceback."""
 
 
 def _load_or_create_key(path: Path, passphrase: str, log: Any) -> bytes:
@@ -39,23 +48,41 @@ def _load_or_create_key(path: Path, passphrase: str, log: Any) -> bytes:
     if path.exists():
         try:
             key_type, secret = open_key(read_key_file(path), passphrase)
-        except (CryptoError, OSError) as exc:
+        except WrongPassphraseError:
+            raise StartupError(
+                f"validator key file {path}: wrong passphrase or corrupted key file"
+                " (the passphrase comes from GHOST_GHOSTD_VALIDATOR_PASSPHRASE)"
+            ) from None
+        except KeyFileFormatError as exc:
+            raise StartupError(
+                f"validator key file {path} is corrupt or not a zcrypto key file ({exc})"
+            ) from None
+        except CryptoError as exc:
             raise StartupError(f"validator key file {path}: {exc}") from None
+        except OSError as exc:
+            raise StartupError(
+                f"validator key file {path}: cannot read it: {exc.strerror or exc}"
+            ) from None
         if key_type is not KeyType.ED25519:
             raise StartupError(f"validator key file {path} must hold an Ed25519 key")
         return secret
     seed, public = ed25519.generate_keypair()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_key_file(
-        path,
-        seal_key(
-            seed,
-            passphrase,
-            key_type=KeyType.ED25519,
-            ops_limit=INTERACTIVE.ops_limit,
-            mem_limit=INTERACTIVE.mem_limit,
-        ),
-    )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_key_file(
+            path,
+            seal_key(
+                seed,
+                passphrase,
+                key_type=KeyType.ED25519,
+                ops_limit=INTERACTIVE.ops_limit,
+                mem_limit=INTERACTIVE.mem_limit,
+            ),
+        )
+    except OSError as exc:
+        raise StartupError(
+            f"validator key file {path}: cannot create it: {exc.strerror or exc}"
+        ) from None
     log.info(
         "validator_key_created",
         path=str(path),
@@ -90,6 +117,16 @@ def resolve_chain(config: GhostdConfig, log: Any) -> tuple[Genesis, bytes | None
 
 
 def _tls(config: GhostdConfig) -> tuple[Any, Any]:
+    try:
+        return _tls_configs(config)
+    except (OSError, ValueError) as exc:
+        what = getattr(exc, "filename", None)
+        reason = getattr(exc, "strerror", None) or str(exc)
+        where = f" ({what})" if what else ""
+        raise StartupError(f"TLS certificates{where}: {reason}") from None
+
+
+def _tls_configs(config: GhostdConfig) -> tuple[Any, Any]:
     from ghostkit.certs import ensure_dev_certs
     from zquic.tls import TLSConfig
 
@@ -103,6 +140,20 @@ def _tls(config: GhostdConfig) -> tuple[Any, Any]:
     if config.tls_ca:
         client = attrs.evolve(client, cafile=config.tls_ca)
     return server, client
+
+
+def open_storage(config: GhostdConfig) -> Storage:
+    """The node database; StartupError naming the path if it cannot be created or opened."""
+    db_path = config.database_path()
+    try:
+        return Storage(db_path, synchronous=config.sqlite_synchronous)
+    except StorageError as exc:
+        raise StartupError(str(exc)) from None
+    except OSError as exc:
+        raise StartupError(
+            f"data directory {db_path.parent}: {exc.strerror or exc} (set --data-dir or"
+            " --state-dir to a writable directory)"
+        ) from None
 
 
 def _metrics(ctx: DaemonContext[GhostdConfig], node: Node) -> None:
@@ -130,37 +181,37 @@ async def main(config: GhostdConfig, ctx: DaemonContext[GhostdConfig]) -> None:
     from zquic.rpc import RpcServer, serve_rpc
 
     log = ctx.log
-    try:
-        genesis, seed = resolve_chain(config, log)
-    except StartupError as exc:
-        log.error("startup_failed", error=str(exc))
-        raise
+    # Everything that can fail because of a setting or a file happens here, before any
+    # nursery of ours, and raises StartupError (one line for the operator, no traceback).
+    genesis, seed = resolve_chain(config, log)
     if config.role == "validator" and seed is None:
-        raise StartupError("role=validator needs the genesis validator key")
+        raise StartupError(
+            "role=validator needs the genesis validator key (validator_key_file holding the key"
+            " the genesis file names)"
+        )
     producing = seed is not None and (
         config.role == "validator" or (config.role == "auto" and not config.peers)
     )
     server_tls, client_tls = await trio.to_thread.run_sync(_tls, config)
     db_path = config.database_path()
-    try:
-        storage = await trio.to_thread.run_sync(
-            lambda: Storage(db_path, synchronous=config.sqlite_synchronous)
-        )
-    except StorageError as exc:
-        log.error("startup_failed", error=str(exc))
-        raise
+    storage = await trio.to_thread.run_sync(open_storage, config)
     node: Node | None = None
     try:
-        core = await trio.to_thread.run_sync(
-            lambda: ChainCore(
-                storage,
-                genesis,
-                validator_seed=seed if producing else None,
-                max_tx_size=config.max_tx_size,
-                mempool_max_bytes=config.mempool_max_bytes,
-                max_block_txs=config.max_block_txs,
+        try:
+            core = await trio.to_thread.run_sync(
+                lambda: ChainCore(
+                    storage,
+                    genesis,
+                    validator_seed=seed if producing else None,
+                    max_tx_size=config.max_tx_size,
+                    mempool_max_bytes=config.mempool_max_bytes,
+                    max_block_txs=config.max_block_txs,
+                )
             )
-        )
+        except StorageError as exc:  # e.g. the database of another genesis
+            raise StartupError(str(exc)) from None
+        except (sqlite3.DatabaseError, ValueError) as exc:
+            raise StartupError(f"database {db_path}: {exc}") from None
         node = Node(
             core,
             block_interval=config.block_interval,
