@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -192,6 +193,14 @@ async def main(config: GhostdConfig, ctx: DaemonContext[GhostdConfig]) -> None:
     producing = seed is not None and (
         config.role == "validator" or (config.role == "auto" and not config.peers)
     )
+    try:
+        await trio.socket.getaddrinfo(
+            config.listen_host, config.listen_port, type=trio.socket.SOCK_DGRAM
+        )
+    except socket.gaierror as exc:
+        raise StartupError(
+            f"listen_host {config.listen_host!r}: unknown address ({exc.strerror or exc})"
+        ) from None
     server_tls, client_tls = await trio.to_thread.run_sync(_tls, config)
     db_path = config.database_path()
     storage = await trio.to_thread.run_sync(open_storage, config)

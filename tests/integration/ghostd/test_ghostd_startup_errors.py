@@ -82,6 +82,11 @@ CASES = {
         {"GHOST_GHOSTD_VALIDATOR_PASSPHRASE": SECRET},
         "validator key file {tmp}/v.key is corrupt or not a zcrypto key file",
     ),
+    "listen_host_unknown": (
+        lambda p: ["--listen-host", "no-such-host.invalid"],
+        {},
+        "listen_host 'no-such-host.invalid': unknown address",
+    ),
     "data_dir_unusable": (
         lambda p: ((p / "f").write_text(""), ["--data-dir", str(p / "f" / "d")])[1],
         {},
