@@ -38,7 +38,8 @@ def _chain_id(_inst: object, attr: attrs.Attribute, value: str) -> None:
 def _peers(_inst: object, attr: attrs.Attribute, value: list[str]) -> None:
     for endpoint in value:
         host, sep, port = endpoint.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        digits = port.isascii() and port.isdigit()
+        if not sep or not host or not digits or not 0 < int(port) < 65536:
             raise ValueError(f"peers: {endpoint!r} must be host:port")
 
 

@@ -137,8 +137,8 @@ def peer_id_for(endpoint: str, inbound: bool = False) -> str:
 def parse_endpoint(endpoint: str) -> tuple[str, int]:
     """ "host:port" or "[v6]:port" -> (host, port); ValueError naming the problem."""
     host, sep, port = endpoint.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"endpoint {endpoint!r} must be host:port")
+    if not sep or not host or not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
+        raise ValueError(f"endpoint {endpoint!r} must be host:port (port 1-65535)")
     return host.strip("[]"), int(port)
 
 

@@ -35,6 +35,7 @@ def test_defaults_and_precedence(tmp_path):
     "argv, fragment",
     [
         (["--peers", "nohostport"], "host:port"),
+        (["--peers", "h:\u00b2"], "host:port"),  # a digit to str.isdigit, not to int()
         (["--listen-port", "70000"], "65535"),
         (["--block-interval", "0"], "greater than 0"),
         (["--role", "boss"], "one of"),

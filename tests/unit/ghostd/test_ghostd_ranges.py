@@ -136,3 +136,14 @@ async def test_forged_page_tokens_are_invalid_argument(svc):
         assert code is StatusCode.INVALID_ARGUMENT
     code, _ = await status_of(svc.GetRawMempool(n.GetRawMempoolRequest(page_token="A" * 5000), CTX))
     assert code is StatusCode.INVALID_ARGUMENT
+
+
+@pytest.mark.parametrize("endpoint", ["h:\u00b2", "h:\u0661\u0662", "h:0", "h:65536", ":1", "h"])
+async def test_bad_peer_endpoints_are_invalid_argument(svc, endpoint):
+    for call in (
+        svc.AddPeer(n.AddPeerRequest(endpoint=endpoint), CTX),
+        svc.BanPeer(n.BanPeerRequest(endpoint=endpoint), CTX),
+    ):
+        code, msg = await status_of(call)
+        assert code is StatusCode.INVALID_ARGUMENT and "must be host:port" in msg
+    assert svc.node.peers == {} and svc.node.bans == {}
