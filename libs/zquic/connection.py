@@ -219,28 +219,34 @@ class Connection:
     async def open_stream(self) -> QuicStream:
         """Open a bidirectional stream; waits (never errors) while the peer's limit is reached."""
         await trio.lowlevel.checkpoint_if_cancelled()
+        parked = False  # a task that parked passed a schedule point already
         while True:
             self._raise_if_closed()
             if self._backend.can_open_bidi(self._quic):
                 break
             await self._progress.park()
+            parked = True
         # Allocate and register with no await in between (pitfall 7).
         stream_id = self._quic.get_next_available_stream_id(False)
         stream = QuicStream(self, stream_id)
         self._streams[stream_id] = stream
         self._quic.send_stream_data(stream_id, b"", False)  # creates it in the core now
         self._stats.streams_opened += 1
-        await trio.lowlevel.cancel_shielded_checkpoint()
+        if not parked:
+            await trio.lowlevel.cancel_shielded_checkpoint()
         return stream
 
     async def accept_stream(self) -> QuicStream:
         """Wait for the next stream the peer opened."""
         await trio.lowlevel.checkpoint_if_cancelled()
+        parked = False
         while not self._accept_queue:
             self._raise_if_closed()
             await self._accept_lot.park()
+            parked = True
         stream = self._accept_queue.popleft()
-        await trio.lowlevel.cancel_shielded_checkpoint()
+        if not parked:
+            await trio.lowlevel.cancel_shielded_checkpoint()
         return stream
 
     # ---- connection control ----------------------------------------------------------------

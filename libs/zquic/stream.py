@@ -129,6 +129,9 @@ class QuicStream(trio.abc.HalfCloseableStream):
         if max_bytes is not None and max_bytes < 1:
             raise ValueError("max_bytes must be >= 1")
         self._receiving = True
+        # A task that parked already passed a schedule point: the trailing one is skipped
+        # then (each costs a run-loop iteration when nothing else is runnable).
+        parked = False
         try:
             await trio.lowlevel.checkpoint_if_cancelled()
             while True:
@@ -140,15 +143,18 @@ class QuicStream(trio.abc.HalfCloseableStream):
                     break
                 if self._recv_eof or self._recv_stopped:
                     self._conn._maybe_forget(self)
-                    await trio.lowlevel.cancel_shielded_checkpoint()
+                    if not parked:
+                        await trio.lowlevel.cancel_shielded_checkpoint()
                     return b""
                 self._conn._raise_if_closed()
                 await self._recv_lot.park()
+                parked = True
             n = min(len(self._recv_buf), max_bytes or DEFAULT_READ)
             data = bytes(self._recv_buf[:n])
             del self._recv_buf[:n]
             self._conn._consume(self.stream_id, n)
-            await trio.lowlevel.cancel_shielded_checkpoint()
+            if not parked:
+                await trio.lowlevel.cancel_shielded_checkpoint()
             return data
         finally:
             self._receiving = False
@@ -172,6 +178,7 @@ class QuicStream(trio.abc.HalfCloseableStream):
         conn = self._conn
         view = memoryview(data).cast("B")
         done = False
+        parked = False  # a task that waited for budget passed a schedule point already
         try:
             await trio.lowlevel.checkpoint_if_cancelled()
             self._check_send()
@@ -181,6 +188,7 @@ class QuicStream(trio.abc.HalfCloseableStream):
                 backlog = conn._send_backlog(self.stream_id)
                 if backlog >= limit and offset < total:
                     await conn._wait_send_budget()
+                    parked = True
                     self._check_send()
                     continue
                 chunk = bytes(view[offset : offset + max(limit - backlog, 0)])
@@ -192,7 +200,8 @@ class QuicStream(trio.abc.HalfCloseableStream):
             done = True
             if eof:
                 conn._maybe_forget(self)
-            await trio.lowlevel.cancel_shielded_checkpoint()
+            if not parked:
+                await trio.lowlevel.cancel_shielded_checkpoint()
         finally:
             if not done:
                 self._send_interrupted = True
