@@ -22,7 +22,7 @@ from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from zquic.rpc import RpcError, StatusCode
+from zquic.rpc import PeerInfo, RpcError, StatusCode
 
 F = FieldDescriptor
 BOUNDARY = [0, 1, 2**63 - 1, 2**63, 2**64 - 1]
@@ -153,6 +153,15 @@ CRAFTED = {
     "ValidateBlock": signed_block().map(lambda b: n.ValidateBlockRequest(block=b)),
 }
 ALLOWED = set(StatusCode) - {StatusCode.INTERNAL, StatusCode.UNKNOWN}
+CONTEXTS = st.sampled_from(
+    [
+        FakeContext(),
+        FakeContext(peer=PeerInfo(address=("10.0.0.1", 1))),
+        FakeContext(peer=PeerInfo(address="garbage")),
+        FakeContext(metadata=(("authorization", "Bearer tok"), ("x", b"\xff"))),
+        FakeContext(metadata=(("authorization", 5),)),
+    ]
+)
 
 
 @st.composite
@@ -161,7 +170,7 @@ def call(draw):  # type: ignore[no-untyped-def]
     generic = message(method.input_type)
     crafted = CRAFTED.get(method.name)
     request = draw(generic if crafted is None else st.one_of(generic, crafted))
-    return method.name, request
+    return method.name, request, draw(CONTEXTS)
 
 
 def test_every_unary_method_is_covered() -> None:
@@ -170,18 +179,22 @@ def test_every_unary_method_is_covered() -> None:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
-@given(producing=st.booleans(), calls=st.lists(call(), min_size=1, max_size=5))
-def test_no_request_produces_internal(tmp_path_factory, producing, calls) -> None:  # type: ignore[no-untyped-def]
+@given(
+    producing=st.booleans(),
+    token=st.sampled_from(["", "tok"]),
+    calls=st.lists(call(), min_size=1, max_size=5),
+)
+def test_no_request_produces_internal(tmp_path_factory, producing, token, calls) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path_factory.mktemp("fuzz")
 
     async def run() -> None:
         core = make_core(path, validator=producing)
         try:
-            svc = GhostDService(Node(core, producing=producing))
-            for name, request in calls:
+            svc = GhostDService(Node(core, producing=producing), admin_token=token)
+            for name, request, context in calls:
                 with trio.fail_after(10):
                     try:
-                        await getattr(svc, name)(request, FakeContext())
+                        await getattr(svc, name)(request, context)
                     except RpcError as exc:
                         assert exc.code in ALLOWED, (name, request, exc)
                         assert exc.message, (name, exc)
