@@ -117,15 +117,15 @@ def signed_tx(draw):  # type: ignore[no-untyped-def]
                 lambda amount: T.register_identity("fuzz"),
             ]
         )
-    )(draw(U64))
+    )(draw(st.one_of(st.integers(1, 10**6), U64)))
     tx = T.build_transaction(
         chain_id=draw(st.sampled_from([CHAIN, CHAIN, "other"])),
         sender=account.key_proto(),
-        nonce=draw(st.sampled_from([0, 0, 1, 2**63, 2**64 - 1])),
-        fee=draw(st.one_of(st.sampled_from([100_000, 10**15, 2**63, 2**64 - 1]), U64)),
+        nonce=draw(st.sampled_from([0, 0, 0, 1, 2**63, 2**64 - 1])),
+        fee=draw(st.one_of(st.just(100_000), st.sampled_from([10**15, 2**63, 2**64 - 1]), U64)),
         payload=payload,
     )
-    if draw(st.booleans()):
+    if draw(st.integers(0, 3)) == 0:
         tx.timestamp.seconds = draw(I64)
     return T.sign_transaction(tx, account.key_type, account.secret)
 
@@ -151,6 +151,15 @@ UNARY = [m for m in SERVICE.methods if not m.server_streaming]
 CRAFTED = {
     "SubmitTransaction": signed_tx().map(lambda t: n.SubmitTransactionRequest(transaction=t)),
     "ValidateBlock": signed_block().map(lambda b: n.ValidateBlockRequest(block=b)),
+    "ProposeBlock": st.builds(
+        n.ProposeBlockRequest, allow_empty=st.booleans(), max_transactions=st.integers(0, 3)
+    ),
+    "BanPeer": st.builds(
+        n.BanPeerRequest,
+        endpoint=st.just("127.0.0.1:9"),
+        duration=WELL_KNOWN["google.protobuf.Duration"],
+    ),
+    "GetBlock": st.builds(n.GetBlockRequest, height=U64, header_only=st.booleans()),
 }
 ALLOWED = set(StatusCode) - {StatusCode.INTERNAL, StatusCode.UNKNOWN}
 CONTEXTS = st.sampled_from(
@@ -169,7 +178,7 @@ def call(draw):  # type: ignore[no-untyped-def]
     method = draw(st.sampled_from(UNARY))
     generic = message(method.input_type)
     crafted = CRAFTED.get(method.name)
-    request = draw(generic if crafted is None else st.one_of(generic, crafted))
+    request = draw(generic if crafted is None else st.one_of(generic, crafted, crafted))
     return method.name, request, draw(CONTEXTS)
 
 
