@@ -194,9 +194,14 @@ class Storage:
             self._conn.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise StorageError(f"cannot open database {self.path}: {exc}") from None
-        version = self.get_meta("schema_version")
+        try:
+            version = self.get_meta("schema_version")
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"cannot read database {self.path}: {exc}") from None
         if version is None:
             self.set_meta("schema_version", str(SCHEMA_VERSION).encode())
+        elif not version.isdigit():
+            raise StorageError(f"database {self.path} is corrupt (schema_version {version!r})")
         elif int(version) > SCHEMA_VERSION:
             raise StorageError(f"database {self.path} has a newer schema ({int(version)})")
         self.state = SqliteState(self._conn)

@@ -77,6 +77,11 @@ def test_unusable_data_directory_or_database(tmp_path):
     (tmp_path / "db" / "chain.sqlite3").write_bytes(b"not a database " * 20)
     with pytest.raises(StartupError, match="chain.sqlite3: file is not a database"):
         open_storage(load("--data-dir", str(tmp_path / "db")))
+    good = open_storage(load("--data-dir", str(tmp_path / "ok")))
+    good.set_meta("schema_version", b"x1")
+    good.close()
+    with pytest.raises(StartupError, match=r"chain.sqlite3 is corrupt \(schema_version"):
+        open_storage(load("--data-dir", str(tmp_path / "ok")))
 
 
 @attrs.define
