@@ -9,7 +9,7 @@ import trio
 import zquic
 from ghost.bridge.v1 import bridge_pb2
 from ghostkit.certs import ensure_dev_certs
-from ghostkit.daemon import DaemonContext
+from ghostkit.daemon import DaemonContext, listening
 from zquic.rpc import RpcServer, serve_rpc
 from zquic.rpc.server import metrics_hook
 
@@ -97,11 +97,12 @@ async def run(config: WalletdConfig, ctx: DaemonContext[WalletdConfig]) -> None:
             )
             server = RpcServer(on_call_done=metrics_hook(ctx.rpc), logger=log)
             server.add_service(SERVICE, servicer)
-            endpoint: Any = await nursery.start(
-                functools.partial(
-                    serve_rpc, server, config.listen_host, config.listen_port, tls=server_tls
+            with listening(config.listen_host, config.listen_port):
+                endpoint: Any = await nursery.start(
+                    functools.partial(
+                        serve_rpc, server, config.listen_host, config.listen_port, tls=server_tls
+                    )
                 )
-            )
             host, port = endpoint.local_address[:2]
             log.info(
                 "listening",

@@ -78,6 +78,50 @@ async def test_crash_in_main_exits_1(tmp_path: Path) -> None:
         async with spawn(_args(tmp_path, "--crash-after-ready")) as p:
             assert await p.finish() == 1
             assert '"event": "daemon_failed"' in p.text and "sample crash" in p.text
+            # An unexpected exception is a bug: it keeps its traceback, and no one-liner.
+            assert "Traceback" in p.text and "RuntimeError: sample crash" in p.text
+            assert not [line for line in p.lines if line.startswith("sample: ")]
+
+
+def _one_liners(p: object) -> list[str]:
+    return [line for line in p.lines if line.startswith("sample: ")]  # type: ignore[attr-defined]
+
+
+async def test_startup_error_in_nested_nurseries_is_one_line_exit_1(tmp_path: Path) -> None:
+    with trio.fail_after(20):
+        args = _args(tmp_path, "--startup-error", "validator key file /k: wrong passphrase")
+        async with spawn(args) as p:
+            assert await p.finish() == 1
+            assert _one_liners(p) == ["sample: validator key file /k: wrong passphrase"]
+            assert p.text.count('"event": "startup_failed"') == 1
+            assert "Traceback" not in p.text and "ExceptionGroup" not in p.text
+            assert '"event": "daemon_failed"' not in p.text and '"event": "ready"' not in p.text
+
+
+async def test_udp_port_in_use_is_one_line_naming_the_address(tmp_path: Path) -> None:
+    sock = trio.socket.socket(trio.socket.AF_INET, trio.socket.SOCK_DGRAM)
+    await sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    with sock, trio.fail_after(20):
+        async with spawn(_args(tmp_path, "--udp-port", str(port))) as p:
+            assert await p.finish() == 1
+            expected = f"sample: cannot listen on 127.0.0.1:{port}: address already in use"
+            assert _one_liners(p) == [expected]
+            assert "Traceback" not in p.text
+
+
+async def test_tcp_port_in_use_is_one_line_naming_the_address(tmp_path: Path) -> None:
+    listener = trio.socket.socket()
+    await listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    with listener, trio.fail_after(20):
+        async with spawn(_args(tmp_path, "--tcp-port", str(port))) as p:
+            assert await p.finish() == 1
+            [line] = _one_liners(p)
+            assert line.startswith("sample: cannot listen on 127.0.0.1:")
+            assert line.endswith(": address already in use")
+            assert "Traceback" not in p.text
 
 
 async def test_bad_config_file_exits_2_naming_the_key(tmp_path: Path) -> None:
@@ -108,6 +152,8 @@ async def test_admin_port_in_use_exits_1_cleanly(tmp_path: Path) -> None:
         async with spawn(args) as p:
             assert await p.finish() == 1
             assert '"event": "admin_bind_failed"' in p.text
+            expected = f"sample: cannot listen on 127.0.0.1:{port}: address already in use"
+            assert _one_liners(p) == [expected]
             assert "Traceback" not in p.text
 
 

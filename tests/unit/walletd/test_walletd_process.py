@@ -1,0 +1,33 @@
+"""walletd-stub as a process: startup failures and bad flags end with one clear line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import trio
+
+
+async def _walletd(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GHOST")}
+    argv = [sys.executable, "-m", "walletd_stub", "--state-dir", str(tmp_path)]
+    argv += ["--kdf-profile", "fast_insecure", *args]
+    with trio.fail_after(30):
+        return await trio.run_process(
+            argv, capture_stdout=True, capture_stderr=True, check=False, env=env
+        )
+
+
+async def test_listen_port_in_use_is_one_line_exit_1(tmp_path: Path) -> None:
+    sock = trio.socket.socket(trio.socket.AF_INET, trio.socket.SOCK_DGRAM)
+    await sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    with sock:
+        done = await _walletd(tmp_path, "--admin-port", "0", "--listen-port", str(port))
+    err = done.stderr.decode()
+    assert done.returncode == 1
+    lines = [line for line in err.splitlines() if line.startswith("walletd: ")]
+    assert lines == [f"walletd: cannot listen on 127.0.0.1:{port}: address already in use"]
+    assert "Traceback" not in err
