@@ -253,6 +253,8 @@ class ServerCall:
         if self.header_sent or self.trailers_sent:
             raise CallStateError("response header already sent")
         self.header_sent = True
+        if not metadata and is_identity(self._out.encoding):
+            return _EMPTY_RESPONSE_HEADER  # an empty ResponseHeader encodes to no bytes
         hdr = bridge_pb2.ResponseHeader(
             metadata=metadata_to_proto(metadata),
             message_encoding="" if is_identity(self._out.encoding) else self._out.encoding,
@@ -276,8 +278,15 @@ class ServerCall:
         return encode_status(FrameType.GRPC_RESPONSE, status)
 
 
+_EMPTY_RESPONSE_HEADER = encode_kind(FrameType.GRPC_RESPONSE, Kind.HEADER, b"")
+_OK_STATUS = CallStatus(StatusCode.OK)
+_OK_TRAILERS = {t: encode_kind(t, Kind.TRAILERS, b"") for t in FrameType}  # Status{} is empty
+
+
 def encode_status(frame_type: FrameType, status: CallStatus) -> bytes:
     """A TRAILERS frame; an oversized status keeps its code and is trimmed to fit."""
+    if status == _OK_STATUS:
+        return _OK_TRAILERS[frame_type]
     msg = bridge_pb2.Status(
         code=int(status.code),
         message=status.message,
@@ -379,6 +388,9 @@ class ClientCall:
         if kind == Kind.TRAILERS:
             if self._in.assembler.in_progress:
                 raise ProtocolError("trailers inside a message")
+            if len(frame.payload) == 1:  # Status{}: OK, nothing else (no protobuf parse)
+                self.status = _OK_STATUS
+                return [TrailersReceived(_OK_STATUS)]
             st = parse_proto(bridge_pb2.Status, frame.body, "status")
             assert isinstance(st, bridge_pb2.Status)
             self.status = CallStatus(
@@ -391,6 +403,9 @@ class ClientCall:
         if kind == Kind.HEADER:
             if self.header_received:
                 raise ProtocolError("second response header")
+            if len(frame.payload) == 1:  # ResponseHeader{}: no metadata, identity
+                self.header_received = True
+                return [ResponseHeaderReceived((), IDENTITY)]
             hdr = parse_proto(bridge_pb2.ResponseHeader, frame.body, "response header")
             assert isinstance(hdr, bridge_pb2.ResponseHeader)
             enc = hdr.message_encoding

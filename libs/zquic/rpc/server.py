@@ -500,7 +500,7 @@ class RpcServer:
             scope.cancel()
 
         status: CallStatus | None = None
-        queue = MessageQueue(self.max_message_size)
+        messages: list[bytes] = []
         stream.set_abort_callback(on_abort)
         try:
             with scope:
@@ -508,13 +508,12 @@ class RpcServer:
                     call.accept_header(header)
                     # The whole request (one message, END) before the handler runs, as gRPC
                     # servers do; a second message stops reading (the handler path refuses it).
-                    messages = _deliver_all(call.receive_data(buffered), queue)
-                    while not call.request_ended and messages < 2:
+                    _collect(call.receive_data(buffered), messages)
+                    while not call.request_ended and len(messages) < 2:
                         data = await stream.receive_some(RECEIVE_CHUNK)
                         events = call.receive_data(data) if data else call.receive_eof()
-                        messages += _deliver_all(events, queue)
-                    queue.end()
-                    status = await self._invoke(bound, ctx, call, queue, send)
+                        _collect(events, messages)
+                    status = await self._invoke(bound, ctx, call, messages, send)
                     if stream.receive_buffered:  # bytes after END that came during the handler
                         call.receive_data(await stream.receive_some(RECEIVE_CHUNK))
                 except ProtocolError as exc:
@@ -653,9 +652,10 @@ class RpcServer:
         bound: BoundMethod,
         ctx: CallContext,
         call: ServerCall,
-        queue: MessageQueue,
+        queue: MessageQueue | list[bytes],
         send: Callable[[bytes], Awaitable[None]],
     ) -> CallStatus:
+        """Run the handler; `queue` is a list when the whole request was read already."""
         handler = bound.handler
         assert handler is not None
 
@@ -671,8 +671,10 @@ class RpcServer:
             await send(call.send_message(resp.SerializeToString()))
 
         try:
-            if bound.shape.client_streaming:
-                request: Any = _request_iterator(queue, bound.request_cls)
+            if isinstance(queue, list):
+                request: Any = _only_request(queue, bound.request_cls)
+            elif bound.shape.client_streaming:
+                request = _request_iterator(queue, bound.request_cls)
             else:
                 request = await _single_request(queue, bound.request_cls)
             if bound.shape.server_streaming:
@@ -754,14 +756,10 @@ class _CallState:
     failure: CallStatus | None = None
 
 
-def _deliver_all(events: list[Any], queue: MessageQueue) -> int:
-    """Queue the request messages among `events`; returns how many there were."""
-    n = 0
+def _collect(events: list[Any], messages: list[bytes]) -> None:
     for event in events:
         if isinstance(event, MessageReceived):
-            queue.put(event.data)
-            n += 1
-    return n
+            messages.append(event.data)
 
 
 def _deliver(event: object, queue: MessageQueue) -> None:
@@ -776,6 +774,14 @@ def _parse(cls: type[Message], data: bytes) -> Message:
         return cls.FromString(data)
     except (DecodeError, ValueError, RuntimeError):
         raise RpcError(StatusCode.INTERNAL, "failed to parse request message") from None
+
+
+def _only_request(messages: list[bytes], cls: type[Message]) -> Message:
+    if not messages:
+        raise RpcError(StatusCode.INTERNAL, "no request message for a unary request")
+    if len(messages) > 1:
+        raise RpcError(StatusCode.INTERNAL, "more than one request message for a unary request")
+    return _parse(cls, messages[0])
 
 
 async def _single_request(queue: MessageQueue, cls: type[Message]) -> Message:
