@@ -42,6 +42,35 @@ class ConfigError(Exception):
     """Bad configuration; the message is meant for the operator, printed without traceback."""
 
 
+PORT_MIN, PORT_MAX = 0, 65535
+
+
+def port_range(_inst: Any, attr: attrs.Attribute, value: int | None) -> None:
+    """attrs validator: a TCP/UDP port 0-65535 (0 = any free port); None passes."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= PORT_MAX:
+        raise ValueError(f"{attr.name}: expected a port number {PORT_MIN}-{PORT_MAX}")
+
+
+def parse_endpoint(text: str, what: str = "endpoint") -> tuple[str, int]:
+    """("host", port) from "host:port" or "[v6]:port"; port 1-65535, else ValueError."""
+    host, sep, port = text.strip().rpartition(":")
+    host = host.removeprefix("[").removesuffix("]") if host.startswith("[") else host
+    if not sep or not host or not (port.isascii() and port.isdigit()):
+        raise ValueError(f"{what}: expected HOST:PORT, got {text!r}")
+    if not 0 < int(port) <= PORT_MAX:
+        raise ValueError(f"{what}: port {int(port)} in {text!r} is not in 1-{PORT_MAX}")
+    return host, int(port)
+
+
+def endpoint_check(_inst: Any, attr: attrs.Attribute, value: str | list[str] | None) -> None:
+    """attrs validator: HOST:PORT (port 1-65535); "" or None means unset; lists: each item."""
+    for item in value if isinstance(value, list) else [value]:
+        if item:
+            parse_endpoint(item, attr.name)
+
+
 def setting(
     default: Any = attrs.NOTHING,
     *,
@@ -55,11 +84,24 @@ def setting(
 
     `duration=True` lets a float field take "250ms", "10s", "2m", "1h" (value in seconds);
     `secret=True` keeps the value out of logs and out of `--help` defaults.
+    `validator` (attrs style, e.g. `port_range`, `endpoint_check`) also runs on each value as
+    it is read, so a rejected value is reported with its source (file/env/flag) and key; a
+    validator that needs other fields (it reads `inst`) only runs when the config is built.
     """
     metadata = {"help": help, "duration": duration, "secret": secret}
     if factory is not None:
         return attrs.field(factory=factory, metadata=metadata, validator=validator)
     return attrs.field(default=default, metadata=metadata, validator=validator)
+
+
+def port_setting(default: int | None, *, help: str = "") -> Any:
+    """A port setting (0-65535 checked from every source): `setting(..., validator=port_range)`."""
+    return setting(default, help=help, validator=port_range)
+
+
+def endpoint_setting(default: str, *, help: str = "") -> Any:
+    """A HOST:PORT setting ("" = unset); a bad host:port or port is a ConfigError naming it."""
+    return setting(default, help=help, validator=endpoint_check)
 
 
 LogLevel = Literal["debug", "info", "warning", "error"]
@@ -73,7 +115,7 @@ class CommonConfig:
     log_level: LogLevel = setting("info", help="minimum log level")
     log_format: LogFormat = setting("console", help="log output: console (human) or json")
     admin_host: str = setting("127.0.0.1", help="address of the admin HTTP server")
-    admin_port: int = setting(0, help="port of the admin HTTP server (0 = any free port)")
+    admin_port: int = port_setting(0, help="port of the admin HTTP server (0 = any free port)")
     state_dir: Path = setting(
         Path(".ghostnet"),
         help=f"directory for certificates and state (env fallback {STATE_DIR_ENV})",
@@ -247,17 +289,34 @@ def _convert(value: Any, tp: Any, *, duration: bool, from_text: bool) -> Any:
     raise TypeError(f"unsupported config type {tp!r}")
 
 
+def _is_port_name(name: str) -> bool:
+    return name == "port" or name.endswith("_port")
+
+
 def _convert_leaf(leaf: _Leaf, value: Any, source: str, *, from_text: bool) -> Any:
     duration = bool(leaf.field.metadata.get("duration"))
+    shown = "<hidden>" if leaf.field.metadata.get("secret") else repr(value)
     try:
-        return _convert(value, leaf.type, duration=duration, from_text=from_text)
+        converted = _convert(value, leaf.type, duration=duration, from_text=from_text)
     except (ValueError, TypeError) as exc:
         if isinstance(exc, TypeError) and "unsupported" in str(exc):
             raise
-        shown = "<hidden>" if leaf.field.metadata.get("secret") else repr(value)
         expected = _describe(leaf.type, duration)
         message = f"{source}: bad value {shown} for {leaf.key!r}: expected {expected}"
         raise ConfigError(message) from None
+    try:
+        if _is_port_name(leaf.path[-1]) and isinstance(converted, int):
+            # Every `port` / `*_port` setting is a port, validator or not (a socket would
+            # silently take 99999 modulo 65536).
+            port_range(None, leaf.field, converted)
+        if leaf.field.validator is not None:
+            leaf.field.validator(None, leaf.field, converted)
+    except ValueError as exc:
+        reason = str(exc).removeprefix(f"{leaf.field.name}: ")
+        raise ConfigError(f"{source}: bad value {shown} for {leaf.key!r}: {reason}") from None
+    except (AttributeError, TypeError):
+        pass  # a validator that needs the other fields: it runs when the config is built
+    return converted
 
 
 # ---------------------------------------------------------------- sources

@@ -5,35 +5,28 @@ from __future__ import annotations
 from pathlib import Path
 
 import attrs
-from ghostkit.config import ADMIN_PORTS, CommonConfig, setting
+from ghostkit.config import ADMIN_PORTS, CommonConfig, endpoint_setting, port_setting, setting
 
 from .keystore import KdfProfileName
 from .node import Endpoint
-
-
-def _endpoint(_inst: object, attr: attrs.Attribute, value: str) -> None:
-    if value:
-        Endpoint.parse(value, attr.name)  # ValueError -> "invalid configuration: ..."
 
 
 @attrs.frozen
 class WalletdConfig(CommonConfig):
     """Settings of walletd_stub; see docs/walletd.md."""
 
-    admin_port: int = setting(
+    admin_port: int = port_setting(
         ADMIN_PORTS["walletd"], help="port of the admin HTTP server (0 = any free port)"
     )
     listen_host: str = setting("127.0.0.1", help="address the WalletService QUIC endpoint binds")
-    listen_port: int = setting(8080, help="UDP port of the WalletService (0 = any free port)")
-    ghostd: str = setting(
+    listen_port: int = port_setting(8080, help="UDP port of the WalletService (0 = any free port)")
+    ghostd: str = endpoint_setting(
         "127.0.0.1:8081",
         help="ghostd endpoint HOST:PORT, used directly when no bridge is configured",
-        validator=_endpoint,
     )
-    bridge: str = setting(
+    bridge: str = endpoint_setting(
         "",
         help="GhostBridge endpoint HOST:PORT; when set, ghostd calls are relayed through it",
-        validator=_endpoint,
     )
     bridge_register: bool = setting(
         True,

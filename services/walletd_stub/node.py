@@ -16,6 +16,7 @@ import structlog
 import trio
 import zquic
 from ghost.node.v1 import node_pb2, types_pb2
+from ghostkit.config import parse_endpoint
 from zquic.errors import ZquicError
 from zquic.rpc import Channel, RpcError, StatusCode, Stub
 
@@ -63,10 +64,8 @@ class Endpoint:
 
     @classmethod
     def parse(cls, text: str, what: str) -> Endpoint:
-        host, sep, port = text.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError(f"{what} {text!r} must be HOST:PORT")
-        return cls(host.strip("[]"), int(port))
+        host, port = parse_endpoint(text, what)
+        return cls(host, port)
 
     def __str__(self) -> str:
         return f"{self.host}:{self.port}"

@@ -12,8 +12,12 @@ from ghostkit.config import (
     ConfigError,
     build_parser,
     config_to_dict,
+    endpoint_check,
+    endpoint_setting,
     load_config,
     parse_duration,
+    parse_endpoint,
+    port_setting,
     setting,
 )
 
@@ -258,3 +262,77 @@ def test_subclass_overrides_common_default() -> None:
     assert load_config(Walletd, "walletd", [], {}).admin_port == 8180
     assert load_config(Walletd, "walletd", ["--admin-port", "9"], {}).admin_port == 9
     assert build_parser(Walletd, "walletd").format_help().count("--admin-port") == 2  # usage+opt
+
+
+@attrs.frozen
+class Ports(CommonConfig):
+    listen_port: int = port_setting(8080, help="QUIC port")
+    metrics_port: int | None = port_setting(None, help="optional port")
+    upstream: str = endpoint_setting("127.0.0.1:8081", help="HOST:PORT")
+    bridge: str = endpoint_setting("", help="optional HOST:PORT")
+    port: int = setting(1)  # no validator: the name alone makes it a port
+    seeds: list[str] = setting(factory=list, validator=endpoint_check)
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "toml", "needles"),
+    [
+        (["--admin-port", "99999"], {}, None, ["flag --admin-port", "'99999'", "0-65535"]),
+        (["--admin-port", "-1"], {}, None, ["flag --admin-port", "0-65535"]),
+        ([], {"GHOST_W_LISTEN_PORT": "70000"}, None, ["GHOST_W_LISTEN_PORT", "listen_port"]),
+        ([], {}, "listen_port = 65536", ["cfg.toml", "'listen_port'", "0-65535"]),
+        (["--metrics-port", "65536"], {}, None, ["--metrics-port", "0-65535"]),
+        (["--port", "100000"], {}, None, ["--port", "'port'", "0-65535"]),
+        (["--upstream", "h:99999"], {}, None, ["--upstream", "'upstream'", "1-65535"]),
+        (["--upstream", "h:0"], {}, None, ["'upstream'", "1-65535"]),
+        (["--upstream", "nohost"], {}, None, ["'upstream'", "HOST:PORT"]),
+        ([], {"GHOST_W_BRIDGE": ":80"}, None, ["GHOST_W_BRIDGE", "'bridge'", "HOST:PORT"]),
+        ([], {}, "upstream = 'h:x'", ["cfg.toml", "'upstream'", "HOST:PORT"]),
+        (["--seeds", "a:1,b:70000"], {}, None, ["--seeds", "'seeds'", "70000"]),
+    ],
+)
+def test_ports_and_endpoints_out_of_range_name_source_and_key(
+    tmp_path: Path, argv: list[str], env: dict[str, str], toml: str | None, needles: list[str]
+) -> None:
+    if toml is not None:
+        argv = [*argv, "--config", str(write(tmp_path, toml))]
+    with pytest.raises(ConfigError) as e:
+        load_config(Ports, "w", argv, env)
+    for needle in needles:
+        assert needle in str(e.value)
+
+
+def test_ports_and_endpoints_in_range_pass() -> None:
+    argv = ["--admin-port", "65535", "--listen-port", "0", "--metrics-port", ""]
+    argv += ["--upstream", "[::1]:65535", "--bridge", "", "--port", "0", "--seeds", "a:1"]
+    cfg = load_config(Ports, "w", argv, {})
+    assert (cfg.admin_port, cfg.listen_port, cfg.metrics_port, cfg.port) == (65535, 0, None, 0)
+    assert cfg.upstream == "[::1]:65535" and parse_endpoint(cfg.upstream) == ("::1", 65535)
+    # Constructed directly (tests, tools), the same validators apply.
+    with pytest.raises(ValueError, match="0-65535"):
+        Ports(admin_port=99999)
+
+
+def test_subclass_redeclaring_admin_port_without_validator_is_still_checked() -> None:
+    @attrs.frozen
+    class Loose(CommonConfig):
+        admin_port: int = setting(8180, help="admin HTTP port")
+
+    with pytest.raises(ConfigError, match="'admin_port': expected a port number 0-65535"):
+        load_config(Loose, "w", ["--admin-port", "99999"], {})
+
+
+def test_validator_reading_other_fields_runs_when_built() -> None:
+    @attrs.frozen
+    class Pair(CommonConfig):
+        low: int = setting(1)
+        high: int = setting(2)
+
+        @high.validator
+        def _above_low(self, attr: attrs.Attribute, value: int) -> None:
+            if value <= self.low:
+                raise ValueError("high must be above low")
+
+    assert load_config(Pair, "w", ["--high", "5"], {}).high == 5
+    with pytest.raises(ConfigError, match="high must be above low"):
+        load_config(Pair, "w", ["--high", "1"], {})

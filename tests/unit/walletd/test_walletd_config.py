@@ -35,8 +35,12 @@ def test_bridge_takes_over_the_node_route() -> None:
     "argv,fragment",
     [
         (["--ghostd", "nohost"], "HOST:PORT"),
-        (["--bridge", "h:99999"], "HOST:PORT"),
+        (["--bridge", "h:99999"], "port 99999 in 'h:99999' is not in 1-65535"),
         (["--kdf-profile", "weak"], "one of"),
+        (["--admin-port", "99999"], "flag --admin-port: bad value '99999' for 'admin_port'"),
+        (["--listen-port", "70000"], "'listen_port': expected a port number 0-65535"),
+        (["--listen-port", "-1"], "'listen_port': expected a port number 0-65535"),
+        (["--ghostd", "127.0.0.1:65536"], "'ghostd': port 65536"),
     ],
 )
 def test_bad_values_are_config_errors(argv: list[str], fragment: str) -> None:

@@ -17,8 +17,11 @@ from zquic.rpc import RpcError, StatusCode
 def test_endpoint_parse() -> None:
     assert Endpoint.parse("127.0.0.1:8081", "ghostd") == Endpoint("127.0.0.1", 8081)
     assert Endpoint.parse("[::1]:9", "x") == Endpoint("::1", 9)
-    for bad in ("host", ":1", "h:0", "h:70000", "h:x"):
-        with pytest.raises(ValueError, match="HOST:PORT"):
+    for bad in ("host", ":1", "h:x"):
+        with pytest.raises(ValueError, match="ghostd: expected HOST:PORT"):
+            Endpoint.parse(bad, "ghostd")
+    for bad in ("h:0", "h:70000"):
+        with pytest.raises(ValueError, match="ghostd: port .* is not in 1-65535"):
             Endpoint.parse(bad, "ghostd")
 
 

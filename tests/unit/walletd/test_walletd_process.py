@@ -31,3 +31,14 @@ async def test_listen_port_in_use_is_one_line_exit_1(tmp_path: Path) -> None:
     lines = [line for line in err.splitlines() if line.startswith("walletd: ")]
     assert lines == [f"walletd: cannot listen on 127.0.0.1:{port}: address already in use"]
     assert "Traceback" not in err
+
+
+async def test_out_of_range_ports_are_one_line_exit_2(tmp_path: Path) -> None:
+    for flag, value in (("--admin-port", "99999"), ("--listen-port", "70000")):
+        done = await _walletd(tmp_path, flag, value)
+        err = done.stderr.decode()
+        assert done.returncode == 2, err
+        assert err.splitlines() == [
+            f"walletd: configuration error: flag {flag}: bad value '{value}' for "
+            f"'{flag[2:].replace('-', '_')}': expected a port number 0-65535"
+        ]
