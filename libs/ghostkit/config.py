@@ -406,15 +406,45 @@ def _help(leaf: _Leaf) -> str:
     return " ".join(parts).replace("%", "%%")
 
 
-def build_parser(cls: type, daemon: str) -> argparse.ArgumentParser:
+def default_prog() -> str:
+    """How the user started this process, for usage lines: the console script's name
+    (`walletd-stub`), `python -m <module>` for `python -m`, else the script's file name."""
+    argv0 = sys.argv[0] if sys.argv and sys.argv[0] else ""
+    base = os.path.basename(argv0)
+    if base == "__main__.py" or argv0 == "-m":
+        spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+        module = spec.name.removesuffix(".__main__") if spec is not None else ""
+        if module:
+            return f"python -m {module}"
+    return base or "daemon"
+
+
+def _env_example(cls: type, daemon: str) -> str:
+    """An env variable of this daemon's own settings: a nested one if it has any."""
+    leaves = _leaves(cls)
+    common = {f.name for f in attrs.fields(CommonConfig)}
+    nested = [lf for lf in leaves if len(lf.path) > 1]
+    own = [lf for lf in leaves if lf.path[0] not in common]
+    leaf = (nested or own or leaves)[0]
+    return leaf.env(daemon)
+
+
+def build_parser(
+    cls: type, daemon: str, *, prog: str | None = None, description: str | None = None
+) -> argparse.ArgumentParser:
+    """The daemon's argparse parser; `prog` defaults to `default_prog()`, `description` to
+    "The <daemon> daemon." (kept as written: paragraphs and line breaks survive)."""
     prefix = env_prefix(daemon)
+    example = _env_example(cls, daemon)
+    nesting = " (nested sections joined by '__')" if NESTED_SEP in example[len(prefix) :] else ""
     parser = _Parser(
-        prog=f"{daemon}",
+        prog=prog or default_prog(),
         allow_abbrev=False,
-        description=f"The {daemon} daemon.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(description or f"The {daemon} daemon.").strip(),
         epilog=(
-            f"Precedence: flags > environment {prefix}<KEY> (nested sections joined by "
-            f"'__', e.g. {prefix}POOL__MAX_CONNECTIONS) > --config TOML file > defaults."
+            f"Settings, highest precedence first: flags; environment {prefix}<KEY>{nesting},\n"
+            f"e.g. {example}=...;\nthe TOML file of --config (or env {prefix}CONFIG); defaults."
         ),
     )
     parser.add_argument(
@@ -455,12 +485,16 @@ def load_config(
     daemon: str,
     argv: Sequence[str] | None = None,
     env: Mapping[str, str] | None = None,
+    *,
+    prog: str | None = None,
+    description: str | None = None,
 ) -> T:
     """Parse configuration for `daemon` into `cls` (argv None: sys.argv[1:], env None:
-    os.environ). Raises ConfigError; `--help` prints and raises SystemExit(0)."""
+    os.environ). Raises ConfigError; `--help` prints and raises SystemExit(0).
+    `prog` and `description` are for `--help` (see `build_parser`)."""
     env = os.environ if env is None else env
     argv = list(argv) if argv is not None else sys.argv[1:]
-    parser = build_parser(cls, daemon)
+    parser = build_parser(cls, daemon, prog=prog, description=description)
     args = parser.parse_args(argv)
 
     tree: dict[str, Any] = {}

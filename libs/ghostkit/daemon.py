@@ -261,6 +261,9 @@ def run_daemon(
     config_cls: type[C],
     main: Callable[[C, DaemonContext[C]], Awaitable[None]],
     argv: Sequence[str] | None = None,
+    *,
+    prog: str | None = None,
+    description: str | None = None,
 ) -> NoReturn:
     """Run a daemon process to completion and exit: 0 after a clean stop or drain,
     1 if `main` failed or a port could not be bound, 2 on bad configuration.
@@ -269,7 +272,13 @@ def run_daemon(
     line `<name>: <message>` on stderr and no traceback; other exceptions are logged with one.
     """
     try:
-        config = load_config(config_cls, name, sys.argv[1:] if argv is None else argv)
+        config = load_config(
+            config_cls,
+            name,
+            sys.argv[1:] if argv is None else argv,
+            prog=prog,
+            description=description,
+        )
     except ConfigError as exc:
         print(f"{name}: configuration error: {exc}", file=sys.stderr)
         sys.exit(EXIT_CONFIG)

@@ -7,7 +7,6 @@ with --bridge), and serves WalletService over QUIC (ALPN ghostbridge/1). See doc
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 
 from ghostkit.daemon import run_daemon
@@ -19,9 +18,7 @@ DAEMON = "walletd"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    if argv is None and any(a in ("-h", "--help") for a in sys.argv[1:]):
-        print(__doc__.strip() + "\n")
-    run_daemon(DAEMON, WalletdConfig, run, argv)
+    run_daemon(DAEMON, WalletdConfig, run, argv, description=__doc__)
 
 
 if __name__ == "__main__":

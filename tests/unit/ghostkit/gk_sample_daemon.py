@@ -16,8 +16,8 @@ class SampleConfig(CommonConfig):
     crash_after_ready: bool = setting(False, help="raise right after declaring ready")
     password: str = setting("", help="a secret that must never be logged", secret=True)
     startup_error: str = setting("", help="raise StartupError(this) from a nested nursery")
-    udp_port: int = setting(-1, help="bind a UDP socket on 127.0.0.1:PORT before ready (-1: no)")
-    tcp_port: int = setting(-1, help="listen on TCP 127.0.0.1:PORT before ready (-1: no)")
+    udp_port: int | None = setting(None, help="bind a UDP socket on 127.0.0.1:PORT before ready")
+    tcp_port: int | None = setting(None, help="listen on TCP 127.0.0.1:PORT before ready")
 
 
 class SampleStartupError(StartupError):
@@ -48,10 +48,10 @@ async def sample_main(config: SampleConfig, ctx: DaemonContext[SampleConfig]) ->
             async with trio.open_nursery() as inner:
                 inner.start_soon(fail)
             outer.start_soon(trio.sleep_forever)
-    if config.udp_port >= 0:
+    if config.udp_port is not None:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(_bind_udp, "127.0.0.1", config.udp_port)
-    if config.tcp_port >= 0:
+    if config.tcp_port is not None:
         await trio.open_tcp_listeners(config.tcp_port, host="127.0.0.1")
     ctx.ready()
     if config.crash_after_ready:
@@ -60,4 +60,4 @@ async def sample_main(config: SampleConfig, ctx: DaemonContext[SampleConfig]) ->
 
 
 if __name__ == "__main__":
-    run_daemon("sample", SampleConfig, sample_main)
+    run_daemon("sample", SampleConfig, sample_main, description="The sample daemon of the tests.")

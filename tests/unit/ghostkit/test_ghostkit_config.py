@@ -336,3 +336,35 @@ def test_validator_reading_other_fields_runs_when_built() -> None:
     assert load_config(Pair, "w", ["--high", "5"], {}).high == 5
     with pytest.raises(ConfigError, match="high must be above low"):
         load_config(Pair, "w", ["--high", "1"], {})
+
+
+def test_help_shows_prog_description_and_an_env_example_of_the_daemons_own_keys() -> None:
+    @attrs.frozen
+    class Flat(CommonConfig):
+        listen_port: int = port_setting(8080, help="QUIC port")
+
+    text = build_parser(
+        Flat, "walletd", prog="walletd-stub", description="walletd-stub: a wallet.\n\nSecond."
+    ).format_help()
+    assert text.startswith("usage: walletd-stub ")
+    assert "walletd-stub: a wallet.\n\nSecond." in text  # paragraphs kept
+    assert "e.g. GHOST_WALLETD_LISTEN_PORT=" in text
+    assert "POOL__" not in text and "'__'" not in text  # no nested example it does not have
+    # With nested sections, the example is a nested key of this config.
+    nested = build_parser(Cfg, "cns", prog="cns").format_help()
+    assert "e.g. GHOST_CNS_POOL__MAX_CONNECTIONS=" in nested and "joined by '__'" in nested
+
+
+def test_default_prog(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    from ghostkit.config import default_prog
+
+    monkeypatch.setattr(sys, "argv", ["/venv/bin/walletd-stub", "--help"])
+    assert default_prog() == "walletd-stub"
+    fake_main = types.ModuleType("__main__")
+    fake_main.__spec__ = types.SimpleNamespace(name="walletd_stub.__main__")  # type: ignore[assignment]
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+    monkeypatch.setattr(sys, "argv", ["/src/services/walletd_stub/__main__.py"])
+    assert default_prog() == "python -m walletd_stub"

@@ -163,3 +163,6 @@ async def test_help_exits_0(tmp_path: Path) -> None:
             assert await p.finish() == 0
             text = " ".join(p.text.split())  # argparse wraps help lines
             assert "--drain-seconds" in text and "time the in-flight job needs to finish" in text
+            assert p.lines[0].startswith("usage: gk_sample_daemon.py ")
+            assert "The sample daemon of the tests." in text
+            assert "e.g. GHOST_SAMPLE_DRAIN_SECONDS=" in text and "POOL__" not in text

@@ -42,3 +42,18 @@ async def test_out_of_range_ports_are_one_line_exit_2(tmp_path: Path) -> None:
             f"walletd: configuration error: flag {flag}: bad value '{value}' for "
             f"'{flag[2:].replace('-', '_')}': expected a port number 0-65535"
         ]
+
+
+async def test_help_names_the_command_the_user_typed() -> None:
+    script = Path(sys.executable).parent / "walletd-stub"  # the console script in the venv
+    for argv, prog in (
+        ([str(script), "--help"], "walletd-stub"),
+        ([sys.executable, "-m", "walletd_stub", "--help"], "python -m walletd_stub"),
+    ):
+        with trio.fail_after(30):
+            done = await trio.run_process(argv, capture_stdout=True, capture_stderr=True)
+        out = done.stdout.decode()
+        assert out.startswith(f"usage: {prog} [-h]"), out[:200]
+        assert "development wallet daemon (ghost.wallet.v1.WalletService)" in out
+        assert "e.g. GHOST_WALLETD_" in out and "POOL__MAX_CONNECTIONS" not in out
+        assert out.count("usage:") == 1
