@@ -1,8 +1,12 @@
-"""`ghostd-stub` / `python -m ghostd_stub`: a single-operator GhostChain development node.
+"""ghostd-stub: GhostNet's GhostChain development node (ghost.node.v1.GhostDService).
 
-Serves ghost.node.v1.GhostDService over QUIC (ALPN ghostbridge/1): proof-of-authority block
-production, SQLite persistence, streams, sync from a peer. Run with --help for every option;
-docs/ghostd.md describes the chain rules, genesis, dev accounts and guarantees.
+A single-operator node serving GhostDService over QUIC (ALPN ghostbridge/1) with real
+signatures and validation: proof-of-authority block production (one validator), a mempool,
+state persisted in SQLite, block/transaction/consensus/domain event streams, sync from and
+forwarding to a peer, and optional GhostBridge registration. Without --genesis-file it runs
+the dev chain, whose dev accounts and validator key are PUBLIC (development only).
+See docs/ghostd.md for the chain rules, genesis files, dev accounts, persistence guarantees
+and startup errors.
 """
 
 from __future__ import annotations
@@ -17,7 +21,13 @@ from .config import DAEMON, GhostdConfig
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    run_daemon(DAEMON, GhostdConfig, app_main, sys.argv[1:] if argv is None else argv)
+    run_daemon(
+        DAEMON,
+        GhostdConfig,
+        app_main,
+        sys.argv[1:] if argv is None else argv,
+        description=__doc__,
+    )
 
 
 if __name__ == "__main__":

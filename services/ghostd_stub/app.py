@@ -13,12 +13,8 @@ import trio
 from ghost.bridge.v1 import bridge_pb2
 from ghostchain.fees import FeeSchedule
 from ghostchain.genesis import Genesis, dev_account, dev_genesis, load_genesis
-from ghostkit.daemon import DaemonContext
-
-try:
-    from ghostkit.daemon import StartupError as DaemonStartupError
-except ImportError:  # ghostkit before StartupError: such a ghostkit prints a traceback
-    DaemonStartupError = Exception  # type: ignore[misc,assignment]
+from ghostkit.daemon import DaemonContext, listening
+from ghostkit.daemon import StartupError as DaemonStartupError
 from prometheus_client import Counter, Gauge
 from zcrypto import KeyType, ed25519
 from zcrypto.address import derive_address, format_address
@@ -245,15 +241,16 @@ async def main(config: GhostdConfig, ctx: DaemonContext[GhostdConfig]) -> None:
                     node.add_peer(row.endpoint, True)
             for endpoint in config.peers:
                 node.add_peer(endpoint, True)
-            endpoint = await nursery.start(
-                lambda task_status: serve_rpc(
-                    rpc,
-                    config.listen_host,
-                    config.listen_port,
-                    tls=server_tls,
-                    task_status=task_status,
+            with listening(config.listen_host, config.listen_port):
+                endpoint = await nursery.start(
+                    lambda task_status: serve_rpc(
+                        rpc,
+                        config.listen_host,
+                        config.listen_port,
+                        tls=server_tls,
+                        task_status=task_status,
+                    )
                 )
-            )
             host, port = endpoint.local_address[:2]
             log.info(
                 "rpc_listening",

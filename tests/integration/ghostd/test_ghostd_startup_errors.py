@@ -4,13 +4,17 @@ stderr naming the problem, and no traceback (docs/ghostd.md, "Startup errors")."
 from __future__ import annotations
 
 import json
+import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import attrs
 import pytest
 import trio
 from conftest import _clean_environ, free_tcp_port
+from ghostd_stub.config import GhostdConfig
 from zcrypto import KeyType, ed25519
 from zcrypto.keyfile import FAST_INSECURE, seal_key, write_key_file
 
@@ -108,3 +112,31 @@ async def test_startup_error_is_one_clear_line_without_traceback(tmp_path, case)
     assert expected.format(tmp=tmp_path) in lines[0], lines[0]
     assert stderr.rstrip().endswith(lines[0])  # the last thing the operator sees
     assert SECRET not in output  # the passphrase is never echoed
+
+
+async def test_listen_port_in_use_is_one_line(tmp_path):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        port = busy.getsockname()[1]
+        done = await run_node(tmp_path, "--listen-port", str(port))
+    stderr = done.stderr.decode()
+    assert done.returncode == 1 and "Traceback" not in stderr, stderr[-3000:]
+    last = stderr.rstrip().splitlines()[-1]
+    assert last == f"ghostd: cannot listen on 127.0.0.1:{port}: address already in use"
+
+
+async def test_help_names_the_command_explains_the_daemon_and_a_real_env_key():
+    script = Path(sys.executable).parent / "ghostd-stub"  # the console script in the venv
+    for argv, prog in (
+        ([str(script), "--help"], "ghostd-stub"),
+        ([sys.executable, "-m", "ghostd_stub", "--help"], "python -m ghostd_stub"),
+    ):
+        with trio.fail_after(30):
+            done = await trio.run_process(argv, capture_stdout=True, capture_stderr=True)
+        out = done.stdout.decode()
+        assert out.startswith(f"usage: {prog} [-h]"), out[:200]
+        assert "GhostChain development node" in out and "docs/ghostd.md" in out
+        keys = re.findall(r"e\.g\. GHOST_GHOSTD_([A-Z_]+)=", out)
+        assert len(keys) == 1, out[-600:]
+        fields = {f.name for f in attrs.fields(GhostdConfig)}
+        assert keys[0].lower() in fields and "POOL__" not in out
