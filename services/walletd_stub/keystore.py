@@ -20,7 +20,7 @@ from typing import Literal
 
 import attrs
 from zcrypto import KeyType, derive_address, ed25519, format_address, keyfile, secp256k1
-from zcrypto.errors import KeyFileFormatError, WrongPassphraseError
+from zcrypto.errors import InvalidKeyError, KeyFileFormatError, WrongPassphraseError
 
 from .errors import Code, WalletError, invalid, not_found, unauthenticated
 
@@ -89,14 +89,44 @@ def generate_keypair(key_type: KeyType) -> tuple[bytes, bytes]:
     return secp256k1.generate_keypair()
 
 
+SECRET_KEY_SIZES = {KeyType.ED25519: ed25519.SEED_SIZE, KeyType.SECP256K1: secp256k1.SECRET_SIZE}
+
+
+def public_key_of(key_type: KeyType, secret: bytes) -> bytes:
+    """The public key of an imported private key; INVALID_ARGUMENT (naming the length only,
+    never the bytes) when it is not a key of `key_type`."""
+    size = SECRET_KEY_SIZES[key_type]
+    if len(secret) != size:
+        raise invalid(
+            f"secret_key must be {size} bytes for KEY_TYPE_{key_type.name}, got {len(secret)}"
+        )
+    try:
+        if key_type is KeyType.ED25519:
+            return ed25519.public_key(secret)
+        return secp256k1.public_key(secret)
+    except InvalidKeyError:
+        raise invalid(
+            f"secret_key is not a valid KEY_TYPE_{key_type.name} private key"
+            " (a secp256k1 scalar must be in [1, n-1])"
+        ) from None
+
+
 def create_record(
-    name: str, passphrase: str, key_type: KeyType, profile: keyfile.KdfProfile
+    name: str,
+    passphrase: str,
+    key_type: KeyType,
+    profile: keyfile.KdfProfile,
+    secret: bytes | None = None,
 ) -> AccountRecord:
-    """A new key pair sealed under `passphrase` (CPU-heavy: run it in a worker thread)."""
+    """A key pair sealed under `passphrase` (CPU-heavy: run it in a worker thread): a new one,
+    or the given private key `secret` (import)."""
     validate_name(name)
     if not passphrase:
         raise invalid("a non-empty passphrase is required to encrypt the new key")
-    secret, public = generate_keypair(key_type)
+    if secret is None:
+        secret, public = generate_keypair(key_type)
+    else:
+        public = public_key_of(key_type, secret)
     sealed = keyfile.seal_key(
         secret,
         passphrase,
@@ -218,7 +248,7 @@ class KeyStore:
     _COLUMNS = "name, address, address_bytes, key_type, public_key, created_at_ns, sealed"
 
     def add(self, record: AccountRecord) -> None:
-        """Insert and commit (durable on return); ALREADY_EXISTS for a taken name."""
+        """Insert and commit (durable on return); ALREADY_EXISTS for a taken name or address."""
         with self._lock:
             try:
                 self._db.execute(
@@ -233,7 +263,12 @@ class KeyStore:
                         record.sealed,
                     ),
                 )
-            except sqlite3.IntegrityError:
+            except sqlite3.IntegrityError as exc:
+                if "accounts.address" in str(exc):
+                    raise WalletError(
+                        Code.ALREADY_EXISTS,
+                        f"this wallet already holds address {record.address}",
+                    ) from None
                 raise WalletError(
                     Code.ALREADY_EXISTS, f"an account named {record.name!r} already exists"
                 ) from None

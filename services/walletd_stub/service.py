@@ -20,14 +20,22 @@ from ghost.wallet.v1 import wallet_pb2
 from ghostchain.errors import TxError
 from ghostchain.names import validate_identity_name, validate_metadata
 from google.protobuf.timestamp_pb2 import Timestamp
-from zcrypto import KeyType, format_address, keyfile, parse_address
+from zcrypto import KeyType, derive_address, format_address, keyfile, parse_address
 from zcrypto.errors import InvalidAddressError
 from zquic.rpc import RpcError, StatusCode
 
 from . import core
 from .chain import SIGN_DATA_PREFIX, FeeSchedule, key_proto, tx_hash, verify_message
 from .errors import Code, NodeError, WalletError, invalid, not_found
-from .keystore import AccountRecord, KeyStore, Signer, create_record, unlock, validate_name
+from .keystore import (
+    AccountRecord,
+    KeyStore,
+    Signer,
+    create_record,
+    public_key_of,
+    unlock,
+    validate_name,
+)
 from .node import NodeClient
 
 SERVICE = wallet_pb2.DESCRIPTOR.services_by_name["WalletService"]
@@ -257,21 +265,51 @@ class WalletServicer:
     async def CreateAccount(
         self, request: wallet_pb2.CreateAccountRequest, context: Any
     ) -> wallet_pb2.CreateAccountResponse:
+        record = await self._new_account(request, None)
+        return wallet_pb2.CreateAccountResponse(account=account_message(record))
+
+    @unary
+    async def ImportAccount(
+        self, request: wallet_pb2.ImportAccountRequest, context: Any
+    ) -> wallet_pb2.ImportAccountResponse:
+        if not request.secret_key:
+            raise invalid("secret_key is required: the raw private key to import")
+        record = await self._new_account(request, bytes(request.secret_key))
+        return wallet_pb2.ImportAccountResponse(account=account_message(record))
+
+    async def _new_account(self, request: Any, secret: bytes | None) -> AccountRecord:
+        """Create (secret None) or import an account; the secret never reaches a log line."""
         name = validate_name(request.name)
         if not request.passphrase:
-            raise invalid("passphrase is required: it encrypts the new private key")
+            raise invalid("passphrase is required: it encrypts the private key")
         kt = request.key_type or types_pb2.KEY_TYPE_ED25519
         if kt not in (types_pb2.KEY_TYPE_ED25519, types_pb2.KEY_TYPE_SECP256K1):
             raise invalid("key_type must be KEY_TYPE_ED25519 or KEY_TYPE_SECP256K1")
+        key_type = KeyType(kt)
         if self.keystore.find(name) is not None:
             raise WalletError(Code.ALREADY_EXISTS, f"an account named {name!r} already exists")
+        if secret is not None:
+            # Cheap checks before the Argon2id work: key validity, then a duplicate address.
+            public = public_key_of(key_type, secret)
+            address = format_address(derive_address(key_type, public))
+            held = self.keystore.find(address)
+            if held is not None:
+                raise WalletError(
+                    Code.ALREADY_EXISTS,
+                    f"this wallet already holds address {address} (account {held.name!r})",
+                )
         record = await trio.to_thread.run_sync(
-            create_record, name, request.passphrase, KeyType(kt), self.kdf
+            create_record, name, request.passphrase, key_type, self.kdf, secret
         )
         # Committed with synchronous=FULL before we answer: a crash after this loses nothing.
         await trio.to_thread.run_sync(self.keystore.add, record)
-        log.info("account_created", account=name, address=record.address, key_type=KeyType(kt).name)
-        return wallet_pb2.CreateAccountResponse(account=account_message(record))
+        log.info(
+            "account_imported" if secret is not None else "account_created",
+            account=name,
+            address=record.address,
+            key_type=key_type.name,
+        )
+        return record
 
     @unary
     async def ListAccounts(

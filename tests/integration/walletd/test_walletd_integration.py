@@ -24,7 +24,7 @@ from wd_cluster import (
     start_walletd,
     stub,
 )
-from zcrypto import open_key
+from zcrypto import KeyType, open_key
 from zquic.rpc import RpcError, StatusCode
 
 GHOST = 10**9
@@ -307,6 +307,68 @@ async def test_every_rpc_over_quic_and_no_secret_in_output(launch, tmp_path: Pat
                     repr(secret)[2:-1],
                 ):
                     assert form not in output
+
+
+async def test_import_dev_account_funds_a_new_account_from_walletd_alone(
+    launch, tmp_path: Path
+) -> None:
+    """The path a user takes after `make up`: no direct ghostd access, only WalletService."""
+    from ghostchain.genesis import DEV_ACCOUNT_BALANCE, dev_account
+
+    dave = dev_account("dave", KeyType.SECP256K1)
+    with trio.fail_after(60):
+        async with AsyncExitStack() as stack:
+            ghostd = await start_ghostd(launch, tmp_path)
+            walletd = await start_walletd(launch, tmp_path, "--ghostd", f"127.0.0.1:{ghostd.port}")
+            w = await stack.enter_async_context(stub(tmp_path, walletd.port, WALLET))
+            imported = await w.ImportAccount(
+                W.ImportAccountRequest(
+                    name="dave",
+                    passphrase=PASSES["alice"],
+                    key_type=T.KEY_TYPE_SECP256K1,
+                    secret_key=dave.secret,
+                ),
+                timeout=10,
+            )
+            assert imported.account.address == dave.address_text
+            again = W.ImportAccountRequest(
+                name="dave2",
+                passphrase=PASSES["alice"],
+                key_type=T.KEY_TYPE_SECP256K1,
+                secret_key=dave.secret,
+            )
+            await expect(StatusCode.ALREADY_EXISTS, w.ImportAccount(again, timeout=10))
+            before = await w.GetBalance(W.GetBalanceRequest(account="dave"), timeout=5)
+            assert before.balance == DEV_ACCOUNT_BALANCE
+            new = (
+                await w.CreateAccount(
+                    W.CreateAccountRequest(name="new", passphrase=PASSES["bob"]), timeout=10
+                )
+            ).account
+            updates = await stack.enter_async_context(
+                w.StreamBalanceUpdates(W.StreamBalanceRequest(account="new"))
+            )
+            sent = await w.SendTransaction(
+                W.SendTransactionRequest(
+                    account="dave",
+                    passphrase=PASSES["alice"],
+                    to_address=new.address,
+                    amount=25 * GHOST,
+                ),
+                timeout=10,
+            )
+            assert sent.status == PENDING
+            up = await next_update(updates, "new")  # pushed when the block lands, no polling
+            assert (up.previous_balance, up.balance) == (0, 25 * GHOST)
+            after = await w.GetBalance(W.GetBalanceRequest(account="dave"), timeout=5)
+            assert after.balance == DEV_ACCOUNT_BALANCE - 25 * GHOST - sent.fee
+            got = await w.GetBalance(W.GetBalanceRequest(account=new.address), timeout=5)
+            assert got.balance == 25 * GHOST
+        output = walletd.daemon.text
+        assert '"event": "account_imported"' in output
+        secret = dave.secret
+        for form in (secret.hex(), base64.b64encode(secret).decode().rstrip("=")):
+            assert form not in output
 
 
 async def test_sigkill_right_after_create_loses_nothing(launch, tmp_path: Path) -> None:

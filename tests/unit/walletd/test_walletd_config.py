@@ -58,5 +58,5 @@ def test_registration_announces_the_wallet_service_at_the_advertised_endpoint() 
     reg = registration(c, "127.0.0.1", 8080)
     assert reg.service == "ghost.wallet.v1.WalletService"
     assert (reg.endpoint.host, reg.endpoint.port) == ("wallet.local", 8080)
-    assert len(reg.methods) == 19 and reg.lease_ttl_ms > 0
+    assert len(reg.methods) == 20 and "ImportAccount" in reg.methods and reg.lease_ttl_ms > 0
     assert c.bridge_register is True

@@ -19,6 +19,7 @@ from zquic.rpc import RpcError
 
 PASSES = {"main": "Tr0ub4dor&3-main", "cold": "hunter2-cold-passphrase"}
 BOB = dev_account("bob")
+CAROL = dev_account("carol")
 
 
 def forms(secret: bytes) -> list[str]:
@@ -66,6 +67,21 @@ async def test_flows_at_debug_leak_nothing(keystore: KeyStore, node: FakeNode) -
                     None,
                 ),
                 wallet.DeleteAccount(W.DeleteAccountRequest(account="cold", passphrase="x"), None),
+                # Imports: a good key, then the same key again and a truncated one (errors).
+                wallet.ImportAccount(
+                    W.ImportAccountRequest(name="carol", passphrase=main, secret_key=CAROL.secret),
+                    None,
+                ),
+                wallet.ImportAccount(
+                    W.ImportAccountRequest(name="dup", passphrase=main, secret_key=CAROL.secret),
+                    None,
+                ),
+                wallet.ImportAccount(
+                    W.ImportAccountRequest(
+                        name="short", passphrase=main, secret_key=CAROL.secret[:31]
+                    ),
+                    None,
+                ),
             ]
             for call in calls:
                 try:
@@ -74,9 +90,12 @@ async def test_flows_at_debug_leak_nothing(keystore: KeyStore, node: FakeNode) -
                     errors.append(str(exc))
     finally:
         structlog.reset_defaults()
-    assert len(errors) == 3
+    assert len(errors) == 5
     text = buf.getvalue() + "\n".join(errors)
     assert "account_created" in text and "transaction_submitted" in text
+    assert "account_imported" in text and CAROL.address_text in text
+    for form in forms(CAROL.secret) + forms(CAROL.secret[:31]):
+        assert form not in text, "imported private key leaked"
     for name, pw in PASSES.items():
         assert pw not in text
         _, secret = open_key(keystore.get(name).sealed, pw)

@@ -75,6 +75,103 @@ async def test_create_list_delete(wallet: WalletServicer) -> None:
         assert [x.name for x in left.accounts] == ["cold"]
 
 
+async def test_import_dev_accounts_sealed_like_created_ones(
+    wallet: WalletServicer, node: FakeNode
+) -> None:
+    from walletd_stub.keystore import unlock
+
+    alice, alice_k1 = dev_account("alice"), dev_account("alice", KeyType.SECP256K1)
+    with trio.fail_after(10):
+        got = await wallet.ImportAccount(
+            W.ImportAccountRequest(name="alice", passphrase=PASS, secret_key=alice.secret), None
+        )
+        acct = got.account
+        assert (acct.name, acct.address) == ("alice", alice.address_text)
+        assert acct.public_key.key == alice.public_key and acct.address_bytes == alice.address
+        k1 = await wallet.ImportAccount(
+            W.ImportAccountRequest(
+                name="alice-k1",
+                passphrase=PASS,
+                key_type=types_pb2.KEY_TYPE_SECP256K1,
+                secret_key=alice_k1.secret,
+            ),
+            None,
+        )
+        assert k1.account.address == alice_k1.address_text
+        # Sealed under the passphrase: only the right one opens it, and it is the same key.
+        record = wallet.keystore.get("alice")
+        assert alice.secret not in record.sealed
+        signer = unlock(record, PASS)
+        assert ed25519.verify(alice.public_key, b"m", signer.sign(b"m"))
+        await expect(StatusCode.UNAUTHENTICATED, wallet.SignData(
+            W.SignDataRequest(account="alice", passphrase="wrong", data=b"x"), None
+        ))  # fmt: skip
+        # The imported account spends like any other.
+        node.credit(alice.address, 10 * GHOST)
+        sent = await wallet.SendTransaction(
+            W.SendTransactionRequest(
+                account="alice", passphrase=PASS, to_address=BOB.address_text, amount=GHOST
+            ),
+            None,
+        )
+        assert sent.status == PENDING
+        tx = decode_and_verify(sent.transaction, CHAIN_ID)
+        assert tx.sender == alice.address and tx.transfer.amount == GHOST
+
+
+@pytest.mark.parametrize(
+    ("key_type", "secret", "fragment"),
+    [
+        (0, b"", "secret_key is required"),
+        (0, b"\x01" * 31, "must be 32 bytes for KEY_TYPE_ED25519, got 31"),
+        (types_pb2.KEY_TYPE_ED25519, b"\x01" * 64, "must be 32 bytes for KEY_TYPE_ED25519, got 64"),
+        (types_pb2.KEY_TYPE_SECP256K1, b"\x01" * 33, "32 bytes for KEY_TYPE_SECP256K1, got 33"),
+        (types_pb2.KEY_TYPE_SECP256K1, b"\x00" * 32, "not a valid KEY_TYPE_SECP256K1"),
+        (types_pb2.KEY_TYPE_SECP256K1, b"\xff" * 32, "not a valid KEY_TYPE_SECP256K1"),
+        (7, b"\x01" * 32, "key_type"),
+    ],
+)
+async def test_import_rejects_bad_keys_without_echoing_them(
+    wallet: WalletServicer, key_type: int, secret: bytes, fragment: str
+) -> None:
+    req = W.ImportAccountRequest(name="x", passphrase=PASS, key_type=key_type, secret_key=secret)
+    err = await expect(StatusCode.INVALID_ARGUMENT, wallet.ImportAccount(req, None))
+    assert fragment in err.message
+    if secret:
+        assert secret.hex() not in err.message and repr(secret) not in err.message
+    assert wallet.keystore.find("x") is None
+
+
+async def test_import_duplicate_name_or_address_is_already_exists(wallet: WalletServicer) -> None:
+    alice, bob = dev_account("alice"), dev_account("bob")
+
+    def req(name: str, secret: bytes) -> W.ImportAccountRequest:
+        return W.ImportAccountRequest(name=name, passphrase=PASS, secret_key=secret)
+
+    with trio.fail_after(10):
+        await create(wallet, "main")
+        await wallet.ImportAccount(req("alice", alice.secret), None)
+        err = await expect(
+            StatusCode.ALREADY_EXISTS, wallet.ImportAccount(req("again", alice.secret), None)
+        )
+        assert alice.address_text in err.message and "'alice'" in err.message
+        err = await expect(
+            StatusCode.ALREADY_EXISTS, wallet.ImportAccount(req("main", bob.secret), None)
+        )
+        assert "'main'" in err.message
+        names = [
+            a.name for a in (await wallet.ListAccounts(W.ListAccountsRequest(), None)).accounts
+        ]
+        assert names == ["alice", "main"]
+        # The store itself refuses a second row for an address (a race past the check).
+        from walletd_stub.keystore import create_record
+        from zcrypto import keyfile
+
+        dup = create_record("other", PASS, KeyType.ED25519, keyfile.FAST_INSECURE, alice.secret)
+        with pytest.raises(Exception, match="already holds address"):
+            wallet.keystore.add(dup)
+
+
 async def test_balance_of_wallet_account_and_any_address(
     wallet: WalletServicer, node: FakeNode
 ) -> None:

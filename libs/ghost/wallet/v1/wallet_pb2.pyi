@@ -52,6 +52,24 @@ class CreateAccountResponse(_message.Message):
     account: WalletAccount
     def __init__(self, account: _Optional[_Union[WalletAccount, _Mapping]] = ...) -> None: ...
 
+class ImportAccountRequest(_message.Message):
+    __slots__ = ("name", "passphrase", "key_type", "secret_key")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PASSPHRASE_FIELD_NUMBER: _ClassVar[int]
+    KEY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    SECRET_KEY_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    passphrase: str
+    key_type: _types_pb2.KeyType
+    secret_key: bytes
+    def __init__(self, name: _Optional[str] = ..., passphrase: _Optional[str] = ..., key_type: _Optional[_Union[_types_pb2.KeyType, str]] = ..., secret_key: _Optional[bytes] = ...) -> None: ...
+
+class ImportAccountResponse(_message.Message):
+    __slots__ = ("account",)
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    account: WalletAccount
+    def __init__(self, account: _Optional[_Union[WalletAccount, _Mapping]] = ...) -> None: ...
+
 class GetBalanceRequest(_message.Message):
     __slots__ = ("account",)
     ACCOUNT_FIELD_NUMBER: _ClassVar[int]
