@@ -12,6 +12,7 @@ import json
 import math
 import pkgutil
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 import ghost
@@ -63,9 +64,40 @@ def resolve_method(path: str) -> tuple[ServiceDescriptor, MethodDescriptor]:
 
 def parse_target(target: str) -> tuple[str, int]:
     host, sep, port = target.rpartition(":")
-    if not sep or not port.isdigit():
+    if not sep or not (port.isascii() and port.isdigit()):
         raise CallUsageError(f"target {target!r}: expected HOST:PORT, e.g. 127.0.0.1:8081")
+    if not 1 <= int(port) <= 65535:
+        raise CallUsageError(f"target {target!r}: port {int(port)} is not in 1-65535")
     return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def find_cafile(cafile: str | None, state_dir: Path) -> str:
+    """The CA to verify the server with: --cafile, else the dev CA of the state directory.
+
+    Never creates a CA: a new one could not verify the running daemons anyway."""
+    if cafile:
+        if not Path(cafile).is_file():
+            raise CallUsageError(f"--cafile {cafile}: no such file")
+        return cafile
+    dev_ca = state_dir / "certs" / "ca.pem"
+    if not dev_ca.is_file():
+        raise CallUsageError(
+            f"no dev CA at {dev_ca}: pass --state-dir of the running daemons (or --cafile)"
+        )
+    return str(dev_ca)
+
+
+# TLS alerts (RFC 8446 §6) that mean the peer's certificate was refused; QUIC carries them as
+# CRYPTO_ERROR 0x100 + alert.
+_CERT_ALERTS = {42, 43, 44, 45, 46, 48, 116}
+
+
+def certificate_refused(exc: BaseException) -> bool:
+    """True when a QUIC connection failed because a certificate did not verify."""
+    code = getattr(exc, "error_code", None)
+    reason = str(getattr(exc, "reason", "") or exc).lower()
+    by_alert = isinstance(code, int) and 0x100 <= code <= 0x1FF and code - 0x100 in _CERT_ALERTS
+    return by_alert or "certificate" in reason
 
 
 def parse_requests(method: MethodDescriptor, body: str) -> list[Any]:
@@ -122,12 +154,10 @@ async def run_call(args: argparse.Namespace, out: TextIO) -> int:
     from zquic.rpc import RpcError, connect_rpc
     from zquic.tls import TLSConfig
 
-    from ghostkit.certs import ensure_dev_certs
-
     service, method = resolve_method(args.method)
     requests = parse_requests(method, args.data)
     host, port = parse_target(args.target)
-    cafile = args.cafile or str(ensure_dev_certs(args.state_dir).ca.cert)
+    cafile = find_cafile(args.cafile, Path(args.state_dir))
     tls = TLSConfig(cafile=cafile, server_name=args.server_name)
     try:
         # QUIC to a closed port gets no answer at all: bound the handshake ourselves, then
@@ -148,6 +178,14 @@ async def run_call(args: argparse.Namespace, out: TextIO) -> int:
         return 1
     except (OSError, ZquicError) as exc:
         print(f"ghostnet call: {host}:{port}: {exc}", file=sys.stderr)
+        if certificate_refused(exc):
+            source = f"--cafile {cafile}" if args.cafile else f"the dev CA {cafile}"
+            print(
+                f"ghostnet call: hint: the server's certificate is not signed by {source} or "
+                f"not valid for TLS name {args.server_name!r}: pass --state-dir of the running "
+                "daemons (or --cafile / --server-name)",
+                file=sys.stderr,
+            )
         return 1
     return 0
 
