@@ -159,7 +159,44 @@ class QuicStream(trio.abc.HalfCloseableStream):
         finally:
             self._receiving = False
 
+    def receive_nowait(self, max_bytes: int | None = None) -> bytes:
+        """`receive_some` without waiting or yielding: buffered bytes (b"" at EOF), else
+        trio.WouldBlock. Lets a caller that knows data is here skip a scheduler round."""
+        if self._receiving:
+            raise trio.BusyResourceError("another task is receiving on this stream")
+        if max_bytes is not None and max_bytes < 1:
+            raise ValueError("max_bytes must be >= 1")
+        if self._closed:
+            raise trio.ClosedResourceError("stream is closed")
+        if self._recv_error is not None:
+            raise self._recv_error
+        if not self._recv_buf:
+            if self._recv_eof or self._recv_stopped:
+                self._conn._maybe_forget(self)
+                return b""
+            self._conn._raise_if_closed()
+            raise trio.WouldBlock
+        n = min(len(self._recv_buf), max_bytes or DEFAULT_READ)
+        data = bytes(self._recv_buf[:n])
+        del self._recv_buf[:n]
+        self._conn._consume(self.stream_id, n)
+        return data
+
     # ---- sending ---------------------------------------------------------------------------
+    def send_nowait(self, data: bytes | bytearray | memoryview, *, eof: bool = False) -> None:
+        """`send_all` without waiting or yielding: all of `data` (and FIN with `eof`) if it
+        fits `send_capacity()`, else trio.WouldBlock with nothing sent."""
+        if self._sending:
+            raise trio.BusyResourceError("another task is sending on this stream")
+        self._check_send()
+        if len(data) > self.send_capacity():
+            raise trio.WouldBlock
+        if eof:
+            self._send_finished = True
+        self._conn._send_data(self.stream_id, bytes(data), eof)
+        if eof:
+            self._conn._maybe_forget(self)
+
     def _check_send(self) -> None:
         if self._closed:
             raise trio.ClosedResourceError("stream is closed")

@@ -302,7 +302,7 @@ class RpcServer:
                 header_frame = None
                 if quic and stream.receive_buffered:
                     # Usually the whole request is here already: no header-timeout scope.
-                    decoder.append(await stream.receive_some(RECEIVE_CHUNK))
+                    decoder.append(stream.receive_nowait(RECEIVE_CHUNK))
                     if decoder.peek_type() == FrameType.GRPC_REQUEST:
                         header_frame = decoder.next_frame()
                 if header_frame is None:
@@ -364,7 +364,7 @@ class RpcServer:
         past `trailer_timeout` (then the stream is reset with INTERNAL_ERROR)."""
         try:
             if type(stream) is QuicStream and len(data) <= stream.send_capacity():
-                await stream.send_all(data, eof=True)  # fits the send budget: never waits
+                stream.send_nowait(data, eof=True)  # fits the send budget: no scheduler round
                 return True
             with trio.move_on_after(self.trailer_timeout) as scope:
                 await stream.send_all(data)
@@ -515,7 +515,7 @@ class RpcServer:
                         _collect(events, messages)
                     status = await self._invoke(bound, ctx, call, messages, send)
                     if stream.receive_buffered:  # bytes after END that came during the handler
-                        call.receive_data(await stream.receive_some(RECEIVE_CHUNK))
+                        call.receive_data(stream.receive_nowait(RECEIVE_CHUNK))
                 except ProtocolError as exc:
                     self.log.warning(
                         "rpc_protocol_error", method=header.method, reason=exc.message,

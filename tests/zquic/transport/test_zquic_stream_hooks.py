@@ -3,6 +3,7 @@ that abandons a finished exchange's receive side without STOP_SENDING."""
 
 from __future__ import annotations
 
+import pytest
 import trio
 import zquic
 
@@ -86,3 +87,46 @@ async def test_close_without_stop_sending(backend, run_server, client_tls):
                 await trio.sleep(0.05)
                 assert conn.stats()["open_streams"] == 0
                 assert endpoint.connections[0].stats()["open_streams"] == 0
+
+
+async def test_nowait_variants(backend, run_server, client_tls):
+    handler, accepted = _acceptor()
+    with trio.fail_after(10):
+        async with run_server(handler=handler) as endpoint:
+            port = endpoint.local_address[1]
+            async with zquic.connect(
+                "127.0.0.1", port, tls=client_tls(), alpn_protocols=ALPN, backend=backend
+            ) as conn:
+                stream = await conn.open_stream()
+                with pytest.raises(trio.WouldBlock):
+                    stream.receive_nowait()
+                with pytest.raises(trio.WouldBlock):  # more than the send budget: nothing sent
+                    stream.send_nowait(b"x" * (stream.send_capacity() + 1))
+                stream.send_nowait(b"ping")
+                server_stream = await accepted.receive()
+                await stream.wait_send_all_might_not_block()
+                while True:
+                    try:
+                        got = server_stream.receive_nowait()
+                        break
+                    except trio.WouldBlock:
+                        await trio.sleep(0.001)
+                assert got == b"ping"
+                server_stream.send_nowait(b"pong", eof=True)
+                with pytest.raises(trio.ClosedResourceError):
+                    server_stream.send_nowait(b"late")
+                assert await stream.receive_some() == b"pong"
+                assert await stream.receive_some() == b""
+                assert stream.receive_nowait() == b""  # EOF
+                stream.reset(1)
+                with pytest.raises(trio.WouldBlock):
+                    server_stream.receive_nowait()  # reset still in flight
+                with trio.fail_after(5):
+                    while True:
+                        try:
+                            server_stream.receive_nowait()
+                        except zquic.errors.StreamReset as exc:
+                            assert exc.error_code == 1
+                            break
+                        except trio.WouldBlock:
+                            await trio.sleep(0.001)
