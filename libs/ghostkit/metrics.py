@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import time
+import types
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import aclosing, contextmanager
+from typing import Any
 
 import attrs
 from prometheus_client import (
@@ -117,3 +121,52 @@ def rpc_metrics(registry: CollectorRegistry | None = None) -> RpcMetrics:
     )
     _rpc[registry] = metrics
     return metrics
+
+
+def count_in_flight(implementation: object, service: Any, metrics: RpcMetrics) -> object:
+    """Wrap a servicer so `ghost_rpc_in_flight{service,method}` counts its running handlers.
+
+    zquic's RpcServer only reports finished calls (`on_call_done`, which feeds
+    `ghost_rpc_requests_total` and `ghost_rpc_duration_seconds` via `metrics_hook`), so the
+    gauge is kept here, around each handler: from the moment the request is decoded and the
+    handler starts until it returns or its stream ends. Use
+    `server.add_service(SERVICE, count_in_flight(servicer, SERVICE, ctx.rpc))`.
+    `service` is the protobuf ServiceDescriptor.
+    """
+    wrapped = types.SimpleNamespace()
+    for method in service.methods:
+        handler = getattr(implementation, method.name, None)
+        if handler is None:
+            continue
+        gauge = metrics.in_flight.labels(service=service.full_name, method=method.name)
+        if inspect.isasyncgenfunction(inspect.unwrap(handler)):
+            setattr(wrapped, method.name, _counted_stream(handler, gauge))
+        else:
+            setattr(wrapped, method.name, _counted_unary(handler, gauge))
+    return wrapped
+
+
+def _counted_unary(handler: Any, gauge: Any) -> Any:
+    @functools.wraps(handler)
+    async def counted(request: Any, context: Any) -> Any:
+        gauge.inc()
+        try:
+            return await handler(request, context)
+        finally:
+            gauge.dec()
+
+    return counted
+
+
+def _counted_stream(handler: Any, gauge: Any) -> Any:
+    @functools.wraps(handler)
+    async def counted(request: Any, context: Any) -> Any:
+        gauge.inc()
+        try:
+            async with aclosing(handler(request, context)) as responses:
+                async for response in responses:
+                    yield response
+        finally:
+            gauge.dec()
+
+    return counted

@@ -51,7 +51,9 @@ class WalletdConfig(CommonConfig):
         None, help="CA that ghostd's / the bridge's certificate must chain to (default: dev CA)"
     )
     tls_client_cert: Path | None = setting(
-        None, help="client certificate shown to ghostd / the bridge (default: walletd-client.pem)"
+        None,
+        help="client certificate offered if ghostd / the bridge requests one (mTLS; ghostd "
+        "does not today) (default: walletd-client.pem)",
     )
     tls_client_key: Path | None = setting(None, help="key of tls_client_cert")
     node_timeout: float = setting(5.0, help="deadline of each call to ghostd", duration=True)

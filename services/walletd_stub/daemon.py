@@ -10,6 +10,7 @@ import zquic
 from ghost.bridge.v1 import bridge_pb2
 from ghostkit.certs import ensure_dev_certs
 from ghostkit.daemon import DaemonContext, listening
+from ghostkit.metrics import count_in_flight
 from zquic.rpc import RpcServer, serve_rpc
 from zquic.rpc.server import metrics_hook
 
@@ -96,7 +97,7 @@ async def run(config: WalletdConfig, ctx: DaemonContext[WalletdConfig]) -> None:
                 stream_reconnect_timeout=config.stream_reconnect_timeout,
             )
             server = RpcServer(on_call_done=metrics_hook(ctx.rpc), logger=log)
-            server.add_service(SERVICE, servicer)
+            server.add_service(SERVICE, count_in_flight(servicer, SERVICE, ctx.rpc))
             with listening(config.listen_host, config.listen_port):
                 endpoint: Any = await nursery.start(
                     functools.partial(

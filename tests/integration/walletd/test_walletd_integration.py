@@ -364,6 +364,11 @@ async def test_import_dev_account_funds_a_new_account_from_walletd_alone(
             assert after.balance == DEV_ACCOUNT_BALANCE - 25 * GHOST - sent.fee
             got = await w.GetBalance(W.GetBalanceRequest(account=new.address), timeout=5)
             assert got.balance == 25 * GHOST
+            # The balance stream is still open (its handler runs); the unary calls are done.
+            text = await metrics(walletd.admin_port)
+            svc = 'service="ghost.wallet.v1.WalletService"'
+            assert f'ghost_rpc_in_flight{{method="StreamBalanceUpdates",{svc}}} 1.0' in text
+            assert f'ghost_rpc_in_flight{{method="GetBalance",{svc}}} 0.0' in text
         output = walletd.daemon.text
         assert '"event": "account_imported"' in output
         secret = dave.secret

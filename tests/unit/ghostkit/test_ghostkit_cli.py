@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import ipaddress
 import signal
 import socket
 from pathlib import Path
 
 import pytest
 import trio
+from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID
 from ghostkit.cli import DAEMONS, DaemonSpec, build_parser, cmd_up, is_available, start_order
 from gk_proc import HERE, spawn
 
@@ -32,11 +35,22 @@ async def test_certs_is_idempotent(tmp_path: Path) -> None:
     for name in ("ca", "ghostbridge", "walletd", "ghostd", "cns", "wraith", "cns-client"):
         assert (tmp_path / "certs" / f"{name}.pem").is_file()
     assert (tmp_path / "certs" / "ca.key").stat().st_mode & 0o077 == 0
-    from cryptography import x509
-
-    cert = x509.load_pem_x509_certificate((tmp_path / "certs" / "cns.pem").read_bytes())
-    sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    assert "node1.example" in sans.get_values_for_type(x509.DNSName)
+    ca = x509.load_pem_x509_certificate((tmp_path / "certs" / "ca.pem").read_bytes())
+    loopback = {ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1")}
+    # Every daemon's server certificate answers to what clients dial: localhost, 127.0.0.1,
+    # ::1 and its service name (docker-compose), plus the extra --name; signed by the dev CA.
+    for daemon in ("ghostbridge", "walletd", "ghostd", "cns", "wraith"):
+        for suffix, usage in (("", "SERVER_AUTH"), ("-client", "CLIENT_AUTH")):
+            path = tmp_path / "certs" / f"{daemon}{suffix}.pem"
+            cert = x509.load_pem_x509_certificate(path.read_bytes())
+            sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+            dns = set(sans.get_values_for_type(x509.DNSName))
+            ips = set(sans.get_values_for_type(x509.IPAddress))
+            assert {daemon, "localhost", "node1.example"} <= dns, (path.name, dns)
+            assert loopback <= ips, (path.name, ips)
+            assert cert.issuer == ca.subject, path.name
+            eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+            assert getattr(ExtendedKeyUsageOID, usage) in eku, path.name
 
 
 def test_up_with_nothing_available_exits_0(
