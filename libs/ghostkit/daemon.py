@@ -77,11 +77,11 @@ def listening(host: str, port: int) -> Iterator[None]:
     """
     try:
         yield
-    except OSError as exc:
-        err = listen_error(exc, host, port)
-        if err is None:
+    except Exception as exc:  # a bare OSError, or one inside (nested) ExceptionGroups
+        leaves = list(_leaves(exc))
+        if not leaves or not all(_bind_reason(leaf) for leaf in leaves):
             raise
-        raise err from None
+        raise listen_error(leaves[0], host, port) from None
 
 
 def _leaves(exc: BaseException) -> Iterator[BaseException]:

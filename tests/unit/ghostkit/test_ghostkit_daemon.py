@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import signal
+import socket
 from pathlib import Path
 
 import httpx
+import pytest
 import trio
+from ghostkit.daemon import StartupError, listening, startup_message
 from gk_proc import HERE, spawn
 
 SAMPLE = str(HERE / "gk_sample_daemon.py")
@@ -166,3 +170,35 @@ async def test_help_exits_0(tmp_path: Path) -> None:
             assert p.lines[0].startswith("usage: gk_sample_daemon.py ")
             assert "The sample daemon of the tests." in text
             assert "e.g. GHOST_SAMPLE_DRAIN_SECONDS=" in text and "POOL__" not in text
+
+
+async def test_listening_words_bind_failures_and_passes_others_through() -> None:
+    with pytest.raises(StartupError) as info:
+        with listening("192.0.2.1", 8080):  # TEST-NET-1: not an address of this host
+            sock = trio.socket.socket(trio.socket.AF_INET, trio.socket.SOCK_DGRAM)
+            with sock:
+                await sock.bind(("192.0.2.1", 8080))
+    assert str(info.value) == "cannot listen on 192.0.2.1:8080: address not available on this host"
+    with pytest.raises(StartupError, match=r"^cannot listen on \[::1\]:80: permission denied"):
+        with listening("::1", 80):
+            raise ExceptionGroup("nursery", [OSError(errno.EACCES, "Permission denied")])
+    with pytest.raises(StartupError, match=r"^cannot listen on nohost\.invalid:1: unknown address"):
+        with listening("nohost.invalid", 1):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    with pytest.raises(PermissionError):  # a file, not a socket: not a bind failure
+        with listening("127.0.0.1", 1):
+            raise PermissionError(errno.EACCES, "Permission denied", "/etc/shadow")
+    with pytest.raises(ExceptionGroup):  # mixed with a bug: the bug keeps its traceback
+        with listening("127.0.0.1", 1):
+            raise ExceptionGroup("n", [OSError(errno.EADDRINUSE, "in use"), KeyError("x")])
+
+
+def test_startup_message_unwraps_groups_and_rejects_mixed_ones() -> None:
+    class Sub(StartupError):
+        pass
+
+    nested = ExceptionGroup("outer", [ExceptionGroup("inner", [Sub("key file: bad")])])
+    assert startup_message(nested) == "key file: bad"
+    assert startup_message(ExceptionGroup("g", [Sub("a"), RuntimeError("bug")])) is None
+    assert startup_message(RuntimeError("bug")) is None
+    assert startup_message(OSError(errno.EADDRINUSE, "in use")) is None  # no bind frame: unknown
