@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import functools
+import sqlite3
 from typing import Any
 
 import trio
 import zquic
 from ghost.bridge.v1 import bridge_pb2
 from ghostkit.certs import ensure_dev_certs
-from ghostkit.daemon import DaemonContext, listening
+from ghostkit.daemon import DaemonContext, StartupError, listening
 from ghostkit.metrics import count_in_flight
 from zquic.rpc import RpcServer, serve_rpc
 from zquic.rpc.server import metrics_hook
@@ -20,8 +21,19 @@ from .node import QuicNodeClient
 from .service import SERVICE, WalletServicer
 
 
+def _check_tls_files(config: WalletdConfig) -> None:
+    for key in ("tls_cert", "tls_key", "tls_ca", "tls_client_cert", "tls_client_key"):
+        path = getattr(config, key)
+        if path is not None and not path.is_file():
+            raise StartupError(f"{key} {path}: no such file (--{key.replace('_', '-')})")
+
+
 def tls_configs(config: WalletdConfig) -> tuple[zquic.TLSConfig, zquic.TLSConfig]:
-    """(server, client) TLS settings: explicit paths, else the dev CA in state_dir."""
+    """(server, client) TLS settings: explicit paths, else the dev CA in state_dir.
+
+    StartupError for a configured file that does not exist or a state_dir where the dev
+    certificates cannot be written."""
+    _check_tls_files(config)
     needs_dev = None in (
         config.tls_cert,
         config.tls_key,
@@ -29,7 +41,12 @@ def tls_configs(config: WalletdConfig) -> tuple[zquic.TLSConfig, zquic.TLSConfig
         config.tls_client_cert,
         config.tls_client_key,
     )
-    certs = ensure_dev_certs(config.state_dir) if needs_dev else None
+    try:
+        certs = ensure_dev_certs(config.state_dir) if needs_dev else None
+    except (OSError, ValueError) as exc:
+        raise StartupError(
+            f"cannot create or read dev certificates in {config.state_dir / 'certs'}: {exc}"
+        ) from None
     server_pair = certs.server("walletd") if certs else None
     client_pair = certs.client("walletd") if certs else None
     ca = config.tls_ca or (certs.ca.cert if certs else None)
@@ -79,7 +96,10 @@ async def run(config: WalletdConfig, ctx: DaemonContext[WalletdConfig]) -> None:
     if config.kdf_profile == "fast_insecure":
         log.warning("kdf_fast_insecure", note="new keys are barely protected: tests only")
     server_tls, client_tls = await trio.to_thread.run_sync(tls_configs, config)
-    keystore = await trio.to_thread.run_sync(KeyStore, config.keystore_path)
+    try:
+        keystore = await trio.to_thread.run_sync(KeyStore, config.keystore_path)
+    except (OSError, sqlite3.Error, RuntimeError) as exc:
+        raise StartupError(f"key store {config.keystore_path}: {exc}") from None
     try:
         async with trio.open_nursery() as nursery:
             node = QuicNodeClient(

@@ -57,3 +57,22 @@ async def test_help_names_the_command_the_user_typed() -> None:
         assert "development wallet daemon (ghost.wallet.v1.WalletService)" in out
         assert "e.g. GHOST_WALLETD_" in out and "POOL__MAX_CONNECTIONS" not in out
         assert out.count("usage:") == 1
+
+
+async def test_unusable_files_are_one_line_exit_1(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    cases = [
+        (["--keystore", str(blocker / "ks.sqlite3")], f"walletd: key store {blocker}/ks.sqlite3: "),
+        (
+            ["--tls-cert", str(tmp_path / "no.pem"), "--tls-key", str(tmp_path / "no.key")],
+            f"walletd: tls_cert {tmp_path}/no.pem: no such file (--tls-cert)",
+        ),
+    ]
+    for args, expected in cases:
+        done = await _walletd(tmp_path, "--admin-port", "0", "--listen-port", "0", *args)
+        err = done.stderr.decode()
+        assert done.returncode == 1, err
+        lines = [line for line in err.splitlines() if line.startswith("walletd: ")]
+        assert len(lines) == 1 and lines[0].startswith(expected), lines
+        assert "Traceback" not in err
