@@ -15,6 +15,7 @@ from ghostchain.fees import FeeSchedule
 from ghostchain.genesis import Genesis, dev_account, dev_genesis, load_genesis
 from ghostkit.daemon import DaemonContext, listening
 from ghostkit.daemon import StartupError as DaemonStartupError
+from ghostkit.metrics import count_in_flight
 from prometheus_client import Counter, Gauge
 from zcrypto import KeyType, ed25519
 from zcrypto.address import derive_address, format_address
@@ -176,6 +177,7 @@ def _metrics(ctx: DaemonContext[GhostdConfig], node: Node) -> None:
 
 async def main(config: GhostdConfig, ctx: DaemonContext[GhostdConfig]) -> None:
     from zquic.rpc import RpcServer, serve_rpc
+    from zquic.rpc.server import metrics_hook
 
     log = ctx.log
     # Everything that can fail because of a setting or a file happens here, before any
@@ -227,11 +229,8 @@ async def main(config: GhostdConfig, ctx: DaemonContext[GhostdConfig]) -> None:
         _metrics(ctx, node)
         service = GhostDService(node, admin_token=config.admin_token)
 
-        def on_call_done(svc: str, method: str, code: Any, seconds: float, _trace: str) -> None:
-            ctx.rpc.observe(svc, method, code.name, seconds)
-
-        rpc = RpcServer(on_call_done=on_call_done, logger=log)
-        rpc.add_service(SERVICE, service)
+        rpc = RpcServer(on_call_done=metrics_hook(ctx.rpc), logger=log)
+        rpc.add_service(SERVICE, count_in_flight(service, SERVICE, ctx.rpc))
         async with trio.open_nursery() as nursery:
             await node.start(nursery)
             for row in await node.run_sync(storage.peers_load):

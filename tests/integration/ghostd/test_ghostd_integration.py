@@ -159,6 +159,11 @@ async def test_every_rpc_over_quic(launch, tmp_path):
         metrics = await http_get(node.admin_port, "/metrics")
         assert 'method="SubmitTransaction"' in metrics and "ghostd_chain_height 2.0" in metrics
         assert "INTERNAL" not in metrics
+        # Every handler is counted in flight; all returned, so each series is back at 0.
+        assert (
+            'ghost_rpc_in_flight{method="SubmitTransaction",service="ghost.node.v1.GhostDService"}'
+            " 0.0" in metrics
+        )
     assert await node.stop() == 0
     assert "Traceback" not in node.text
 
