@@ -173,8 +173,14 @@ class FrameDecoder:
 
 def encode_message(frame_type: FrameType | int, data: bytes, *, compressed: bool = False) -> bytes:
     """One message as a MESSAGE frame plus CONTINUATION frames when it exceeds one frame."""
-    view = memoryview(data)
     flags = MessageFlags.COMPRESSED if compressed else 0
+    if len(data) <= MAX_FIRST_CHUNK:  # the common case: one MESSAGE frame
+        return (
+            _FRAME_HEADER.pack(VERSION, int(frame_type), MESSAGE_PREFIX_SIZE + len(data))
+            + _MESSAGE_PREFIX.pack(Kind.MESSAGE, flags, len(data))
+            + data
+        )
+    view = memoryview(data)
     first = view[:MAX_FIRST_CHUNK]
     parts = [encode_frame(frame_type, _MESSAGE_PREFIX.pack(Kind.MESSAGE, flags, len(data)) + first)]
     cont = bytes([Kind.CONTINUATION])
@@ -222,12 +228,15 @@ class MessageAssembler:
                 raise MessageTooLarge(
                     f"message of {total} bytes exceeds the limit of {self.max_message_size}"
                 )
+            chunk = frame.payload[MESSAGE_PREFIX_SIZE:]
+            compressed = bool(flags & MessageFlags.COMPRESSED)
+            if len(chunk) == total:  # the whole message in one frame: no bookkeeping
+                return AssembledMessage(chunk, compressed)
             self._total = total
-            self._compressed = bool(flags & MessageFlags.COMPRESSED)
+            self._compressed = compressed
             self._parts = []
             self._have = 0
             self.in_progress = True
-            chunk = frame.payload[MESSAGE_PREFIX_SIZE:]
         elif kind == Kind.CONTINUATION:
             if not self.in_progress:
                 raise ProtocolError("CONTINUATION frame without a message in progress")
