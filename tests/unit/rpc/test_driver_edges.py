@@ -222,25 +222,33 @@ async def relay_rig(echo_pb2: Any, rig: Any) -> Any:
     """client -> front server (no services, fallback relays) -> rig.server (Echo)."""
     statuses: list[StatusCode] = []
     seen_headers: list[Any] = []
+    recorded = trio.Event()
 
     async def fallback(call: RawCall) -> StatusCode:
+        nonlocal recorded
         seen_headers.append(call.header)
         backend = await rig.conn.open_stream()
         code = await relay_call(call, backend, extra_metadata=[("via", "bridge")])
         statuses.append(code)
+        recorded.set()
+        recorded = trio.Event()
         return code
+
+    async def wait_statuses(n: int) -> None:
+        while len(statuses) < n:
+            await recorded.wait()
 
     front = RpcServer(fallback_handler=fallback)
     conn = FakeConnection()
     async with trio.open_nursery() as nursery:
         nursery.start_soon(front.handle_connection, conn)
         stub = Stub(Channel(conn), echo_pb2.DESCRIPTOR.services_by_name["Echo"])
-        yield stub, statuses, seen_headers
+        yield stub, statuses, seen_headers, wait_statuses
         nursery.cancel_scope.cancel()
 
 
 async def test_relay_all_shapes_and_errors(relay_rig: Any, echo_pb2: Any, rig: Any) -> None:
-    stub, statuses, headers = relay_rig
+    stub, statuses, headers, wait_statuses = relay_rig
     big = b"z" * (3 * 1024 * 1024)
     with trio.fail_after(10):
         assert (await stub.Unary(echo_pb2.EchoRequest(payload=big))).payload == big
@@ -262,8 +270,7 @@ async def test_relay_all_shapes_and_errors(relay_rig: Any, echo_pb2: Any, rig: A
         assert info.value.code == StatusCode.UNIMPLEMENTED
         # The relay records a call's status when it finishes on its side, which may be just
         # after the client returned with the trailers: wait for all seven.
-        while len(statuses) < 7:
-            await trio.sleep(0.001)
+        await wait_statuses(7)
     assert statuses[:4] == [StatusCode.OK] * 4
     assert statuses[-2:] == [StatusCode.NOT_FOUND, StatusCode.UNIMPLEMENTED]
 
@@ -271,7 +278,7 @@ async def test_relay_all_shapes_and_errors(relay_rig: Any, echo_pb2: Any, rig: A
 async def test_relay_propagates_deadline_and_cancel(
     relay_rig: Any, echo_pb2: Any, rig: Any
 ) -> None:
-    stub, statuses, headers = relay_rig
+    stub, _statuses, headers, _wait = relay_rig
     with trio.fail_after(5):
         resp = await stub.Unary(echo_pb2.EchoRequest(mode="deadline"), timeout=2.0)
     assert 1.0 < float(resp.text) <= 2.0 and headers[-1].timeout_ms <= 2000
