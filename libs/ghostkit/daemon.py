@@ -152,6 +152,8 @@ class DaemonContext(Generic[C]):
     readiness: Readiness
     admin_port: int
     shutdown_requested: trio.Event = attrs.field(factory=trio.Event)
+    # trio time by which `main` is cancelled (set with `shutdown_requested`).
+    shutdown_deadline: float | None = None
 
     def ready(self) -> None:
         """Flip /readyz to 200 (unless draining) and log `ready` once."""
@@ -166,6 +168,7 @@ class DaemonContext(Generic[C]):
     def request_shutdown(self, reason: str = "requested") -> None:
         """Begin draining as a signal would (e.g. a fatal dependency loss)."""
         if not self.shutdown_requested.is_set():
+            self.shutdown_deadline = trio.current_time() + self.config.shutdown_grace
             self.readiness.set_draining()
             self.log.info("shutdown_requested", reason=reason, grace=self.config.shutdown_grace)
             self.shutdown_requested.set()
@@ -244,7 +247,10 @@ async def _run(
                     sig = signal.Signals(signum).name
                     if count == 1 and ctx_box:
                         ctx_box[0].request_shutdown(sig)
-                        main_scope.deadline = trio.current_time() + config.shutdown_grace
+                        main_scope.deadline = (
+                            ctx_box[0].shutdown_deadline
+                            or trio.current_time() + config.shutdown_grace
+                        )
                     else:
                         log.warning("shutdown_now", signal=sig)
                         main_scope.cancel()

@@ -16,6 +16,7 @@ from ghostchain.genesis import Genesis, dev_account, dev_genesis, load_genesis
 from ghostkit.daemon import DaemonContext, listening
 from ghostkit.daemon import StartupError as DaemonStartupError
 from ghostkit.metrics import count_in_flight
+from ghostkit.rpcserve import drain_rpc
 from prometheus_client import Counter, Gauge
 from zcrypto import KeyType, ed25519
 from zcrypto.address import derive_address, format_address
@@ -278,7 +279,10 @@ async def main(config: GhostdConfig, ctx: DaemonContext[GhostdConfig]) -> None:
                     )
                 )
             ctx.ready()
-            await ctx.shutdown_requested.wait()
+            # Drain (ghostkit.rpcserve): new calls get UNAVAILABLE, streams end with
+            # UNAVAILABLE, submissions in flight finish and their replies leave; then the
+            # endpoint closes. An acknowledged transaction is in the stored mempool.
+            await drain_rpc(ctx, rpc)
             nursery.cancel_scope.cancel()
     finally:
         # Waits for any in-flight write (worker threads are never abandoned), then closes.

@@ -12,6 +12,7 @@ from ghost.bridge.v1 import bridge_pb2
 from ghostkit.certs import ensure_dev_certs
 from ghostkit.daemon import DaemonContext, StartupError, listening
 from ghostkit.metrics import count_in_flight
+from ghostkit.rpcserve import drain_rpc
 from zquic.rpc import RpcServer, serve_rpc
 from zquic.rpc.server import metrics_hook
 
@@ -137,11 +138,10 @@ async def run(config: WalletdConfig, ctx: DaemonContext[WalletdConfig]) -> None:
             if config.bridge and config.bridge_register:
                 nursery.start_soon(_register, config, client_tls, host, port, log)
             ctx.ready()
-            await ctx.shutdown_requested.wait()
-            # Drain: unary calls in flight finish (run_daemon cancels us after the grace);
-            # streams follow the chain forever, so they end with the process.
-            await servicer.drained()
-            log.info("drained")
+            # Drain (ghostkit.rpcserve): new calls get UNAVAILABLE, streams end with
+            # UNAVAILABLE, unary calls in flight finish and their replies leave; then the
+            # endpoint closes (pending replies are flushed before CONNECTION_CLOSE).
+            await drain_rpc(ctx, server)
             nursery.cancel_scope.cancel()
     finally:
         keystore.close()

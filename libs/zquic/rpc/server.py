@@ -62,6 +62,8 @@ ControlHandler = Callable[[FrameType, Message, PeerInfo], Awaitable[Message]]
 
 _log = structlog.get_logger("zquic.rpc")
 
+SHUTTING_DOWN = "server is shutting down"
+
 
 def metrics_hook(metrics: Any) -> CallDoneHook:
     """An `on_call_done` feeding anything with `observe(service, method, code, seconds)`,
@@ -252,6 +254,12 @@ class RpcServer:
         self._call_log: Any = None  # self.log bound once, for the per-call line
         self._methods: dict[str, BoundMethod] = {}
         self._services: set[str] = set()
+        # Graceful drain (start_draining / wait_idle): calls counted from the header to the
+        # trailers + FIN handed to the transport; long-lived calls can be ended on demand.
+        self._draining = False
+        self._active = 0
+        self._idle: trio.Event | None = None
+        self._long_lived: set[Callable[[], None]] = set()
 
     @property
     def services(self) -> frozenset[str]:
@@ -277,6 +285,41 @@ class RpcServer:
             )
         self._services.add(service.full_name)
         self._methods.update(bound)
+
+    # ---- graceful drain -----------------------------------------------------------------
+
+    @property
+    def draining(self) -> bool:
+        return self._draining
+
+    @property
+    def active_calls(self) -> int:
+        """Calls whose header arrived and whose response has not been handed over yet."""
+        return self._active
+
+    def start_draining(self) -> None:
+        """Refuse new calls with UNAVAILABLE, end server-streaming and bidi calls with
+        UNAVAILABLE; unary and client-streaming calls in flight run to completion.
+        Control streams are not affected. Idempotent."""
+        if self._draining:
+            return
+        self._draining = True
+        for end in list(self._long_lived):
+            end()
+
+    async def wait_idle(self) -> None:
+        """Return once no call is in flight: every response (trailers + FIN) was handed to
+        the transport. Bound it with a timeout; close the endpoint afterwards."""
+        while self._active:
+            if self._idle is None:
+                self._idle = trio.Event()
+            await self._idle.wait()
+
+    def _call_done(self) -> None:
+        self._active -= 1
+        if not self._active and self._idle is not None:
+            self._idle.set()
+            self._idle = None
 
     # ---- connections and streams --------------------------------------------------------
 
@@ -389,36 +432,50 @@ class RpcServer:
         t0: float,
     ) -> None:
         _, service, name = header.method.split("/")
-        deadline = t0 + header.timeout_ms / 1000 if header.timeout_ms else None
         started = time.perf_counter()
-        bound = self._methods.get(header.method)
-        code: StatusCode
-        if bound is not None and bound.handler is not None:
-            if bound.shape is Shape.UNARY_UNARY and type(stream) is QuicStream:
-                code, trace_id = await self._run_unary(
-                    stream, peer, bound, header, buffered, deadline
-                )
-            else:
-                code, trace_id = await self._run_call(
-                    stream, peer, bound, header, header_frame.raw + buffered, deadline
-                )
+        if self._draining:
+            # No handler runs, so no side effect: the client may retry elsewhere.
+            parsed = parse_traceparent(header.traceparent)
+            code = StatusCode.UNAVAILABLE
+            await self._send_status_only(stream, CallStatus(code, SHUTTING_DOWN))
+            trace_id = parsed[0] if parsed else ""
             self._finish(service, name, code, time.perf_counter() - started, trace_id, peer)
             return
-        parsed = parse_traceparent(header.traceparent)
-        trace_id = parsed[0] if parsed else ""
-        if self.fallback_handler is not None and bound is None:
-            raw = RawCall(header, header_frame.raw, buffered, stream, peer, deadline, t0)
-            try:
-                code = await self.fallback_handler(raw) or StatusCode.OK
-            except Exception:
-                self.log.exception("rpc_fallback_error", method=header.method, trace_id=trace_id)
-                code = StatusCode.INTERNAL
-                await self._send_status_only(stream, CallStatus(code, "internal error"))
-        else:
-            what = f"method {name}" if service in self._services else f"service {service}"
-            code = StatusCode.UNIMPLEMENTED
-            await self._send_status_only(stream, CallStatus(code, f"unknown {what}"))
-        self._finish(service, name, code, time.perf_counter() - started, trace_id, peer)
+        self._active += 1
+        try:
+            deadline = t0 + header.timeout_ms / 1000 if header.timeout_ms else None
+            bound = self._methods.get(header.method)
+            code: StatusCode
+            if bound is not None and bound.handler is not None:
+                if bound.shape is Shape.UNARY_UNARY and type(stream) is QuicStream:
+                    code, trace_id = await self._run_unary(
+                        stream, peer, bound, header, buffered, deadline
+                    )
+                else:
+                    code, trace_id = await self._run_call(
+                        stream, peer, bound, header, header_frame.raw + buffered, deadline
+                    )
+                self._finish(service, name, code, time.perf_counter() - started, trace_id, peer)
+                return
+            parsed = parse_traceparent(header.traceparent)
+            trace_id = parsed[0] if parsed else ""
+            if self.fallback_handler is not None and bound is None:
+                raw = RawCall(header, header_frame.raw, buffered, stream, peer, deadline, t0)
+                try:
+                    code = await self.fallback_handler(raw) or StatusCode.OK
+                except Exception:
+                    self.log.exception(
+                        "rpc_fallback_error", method=header.method, trace_id=trace_id
+                    )
+                    code = StatusCode.INTERNAL
+                    await self._send_status_only(stream, CallStatus(code, "internal error"))
+            else:
+                what = f"method {name}" if service in self._services else f"service {service}"
+                code = StatusCode.UNIMPLEMENTED
+                await self._send_status_only(stream, CallStatus(code, f"unknown {what}"))
+            self._finish(service, name, code, time.perf_counter() - started, trace_id, peer)
+        finally:
+            self._call_done()
 
     def _finish(
         self,
@@ -613,22 +670,38 @@ class RpcServer:
                 queue.fail(RpcError(StatusCode.CANCELLED, "cancelled by the client"))
                 cancel("cancelled by the client")
 
+        def end_for_drain() -> None:
+            state.drained = True
+            cancel(SHUTTING_DOWN)
+
+        long_lived = bound.shape.server_streaming
+        if long_lived:
+            # Streams may run forever: a drain ends them so clients reconnect elsewhere.
+            if self._draining:
+                end_for_drain()
+            self._long_lived.add(end_for_drain)
         status: CallStatus | None = None
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(reader)
-            with handler_scope:
-                try:
-                    status = await self._invoke(bound, ctx, call, queue, send)
-                except _PeerGone:
-                    state.peer_gone = True
-                    ctx._cancelled = True
-            nursery.cancel_scope.cancel()
+        try:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(reader)
+                with handler_scope:
+                    try:
+                        status = await self._invoke(bound, ctx, call, queue, send)
+                    except _PeerGone:
+                        state.peer_gone = True
+                        ctx._cancelled = True
+                nursery.cancel_scope.cancel()
+        finally:
+            if long_lived:
+                self._long_lived.discard(end_for_drain)
 
         if state.peer_gone:
             reset_quietly(stream, ResetCode.CANCELLED)
             return StatusCode.CANCELLED, ctx.trace_id
         if state.failure is not None:
             status = state.failure
+        elif state.drained and (status is None or status.code != StatusCode.OK):
+            status = CallStatus(StatusCode.UNAVAILABLE, SHUTTING_DOWN)
         elif status is None:
             # The handler scope ran out: the deadline passed.
             ctx._cancelled = True
@@ -753,6 +826,7 @@ class RpcServer:
 @attrs.define
 class _CallState:
     peer_gone: bool = False
+    drained: bool = False
     failure: CallStatus | None = None
 
 
