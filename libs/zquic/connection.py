@@ -21,7 +21,6 @@ import attrs
 import structlog
 import trio
 from cryptography import x509
-from trio.testing import wait_all_tasks_blocked
 
 from .backend import Backend, FlowWindows
 from .errors import (
@@ -46,52 +45,125 @@ ListenerFactory = Callable[["Connection"], EventListener | None]
 # have more than a window in flight on one stream, so single-stream transfers never drop.
 RX_BACKLOG_WINDOWS = 2
 RX_HARD_CAP = 4  # x connection_window: unread bytes past which a paused qh3 connection blocks
-# A marked connection is flushed by its timer after this long even if the scheduler never
-# goes idle (tasks that loop on checkpoints must not starve transmissions).
+# A marked connection is flushed after this long even if the scheduler never goes idle
+# (tasks that loop on checkpoints must not starve transmissions).
 FLUSH_GUARD = 0.001
+
+
+def _runq_probe() -> Callable[[], bool]:
+    """A cheap "is any task runnable?" for the run loop hook. trio exposes it publicly only
+    through current_statistics() (which also walks the I/O registrations); its runner's run
+    queue answers in one attribute read, used when present (tested on the pinned trio)."""
+    try:
+        from trio._core._run import GLOBAL_RUN_CONTEXT
+
+        GLOBAL_RUN_CONTEXT.runner.runq  # noqa: B018 - probe the private layout once
+    except (ImportError, AttributeError):
+        return lambda: trio.lowlevel.current_statistics().tasks_runnable > 0
+    return lambda: bool(GLOBAL_RUN_CONTEXT.runner.runq)
+
+
+class _FlushInstrument(trio.abc.Instrument):
+    """The run loop hook behind every Flusher of a trio run (one per run, see `_instrument`).
+
+    trio calls `before_io_wait` once per scheduler round, just before it polls for I/O. When
+    no task is runnable, every task woken by the last received batch has written its reply:
+    the dirty connections are flushed then, so ACKs, replies and FINs share datagrams. No task
+    wakes up to flush (a flusher task cost two scheduler rounds per flush), and no deadline is
+    moved per write. While tasks stay runnable (a busy scheduler), a connection marked more
+    than FLUSH_GUARD ago is flushed anyway.
+    """
+
+    def __init__(self) -> None:
+        self.dirty: dict[Connection, None] = {}
+        self.since = 0.0  # when the oldest unflushed mark was made
+        # While the hook flushes: when trio's coming I/O wait returns at the latest. A core
+        # timer armed earlier than that would be missed: `_arm_timer` asks for a wake-up.
+        self.wake_by = math.inf
+        self.poke = False
+        self._runnable = _runq_probe()
+        self._token = trio.lowlevel.current_trio_token()
+
+    def before_io_wait(self, timeout: float) -> None:
+        if not self.dirty:
+            return
+        try:
+            now = trio.current_time()
+            if self._runnable() and now - self.since < FLUSH_GUARD:
+                return
+            if timeout <= 0:
+                self.flush()
+                return
+            self.wake_by, self.poke = now + timeout, False
+            try:
+                self.flush()
+            finally:
+                self.wake_by = math.inf
+            if self.poke or self._runnable():
+                # The flush woke a task (e.g. a writer waiting for send budget) or armed a
+                # timer after trio chose how long to sleep: make the I/O wait return at once.
+                self._token.run_sync_soon(_noop)
+        except Exception:  # trio drops an instrument that raises: never let it
+            log.exception("zquic flush failed")
+
+    def flush(self) -> None:
+        while self.dirty:
+            dirty, self.dirty = self.dirty, {}
+            for conn in dirty:
+                if conn._dirty:
+                    conn._flush()
+
+
+def _noop() -> None:
+    pass
+
+
+_FLUSH_INSTRUMENT: trio.lowlevel.RunVar[_FlushInstrument] = trio.lowlevel.RunVar("zquic_flush")
+
+
+def _instrument() -> _FlushInstrument:
+    try:
+        return _FLUSH_INSTRUMENT.get()
+    except LookupError:
+        inst = _FlushInstrument()
+        trio.lowlevel.add_instrument(inst)
+        _FLUSH_INSTRUMENT.set(inst)
+        return inst
 
 
 class Flusher:
     """Coalesces transmissions of the connections sharing it (one per endpoint / client).
 
-    Connections marked dirty are flushed together once every task is blocked: by then the
-    tasks woken by a received batch have written their replies, so ACKs, replies and FINs
-    share datagrams instead of each write leaving alone.
+    Connections marked dirty are flushed together once no task is runnable (see
+    `_FlushInstrument`): by then the tasks woken by a received batch have written their
+    replies, so ACKs, replies and FINs share datagrams instead of each write leaving alone.
+    `run()` marks the lifetime: outside it, marking fails and the caller flushes at once.
     """
 
     def __init__(self) -> None:
-        self._dirty: dict[Connection, None] = {}
-        self._lot = trio.lowlevel.ParkingLot()
+        self._inst: _FlushInstrument | None = None
         self.running = False
 
     def mark(self, conn: Connection) -> bool:
-        """Queue `conn` for the next flush; False when no flusher task runs (flush now)."""
-        if not self.running:
+        """Queue `conn` for the next flush; False when the flusher is not running (flush now)."""
+        inst = self._inst
+        if inst is None:
             return False
-        if not self._dirty:
-            self._lot.unpark_all()
-        self._dirty[conn] = None
+        dirty = inst.dirty
+        if not dirty:
+            inst.since = trio.current_time()
+        dirty[conn] = None
         return True
 
     async def run(self) -> None:
+        self._inst = _instrument()
         self.running = True
         try:
-            while True:
-                while not self._dirty:
-                    await self._lot.park()
-                # trio.testing's idle wait is the run loop's own "nothing runnable" signal.
-                await wait_all_tasks_blocked()
-                self.flush()
+            await trio.sleep_forever()
         finally:
             self.running = False
-            self.flush()
-
-    def flush(self) -> None:
-        while self._dirty:
-            dirty, self._dirty = self._dirty, {}
-            for conn in dirty:
-                if conn._dirty:
-                    conn._flush()
+            inst, self._inst = self._inst, None
+            inst.flush()
 
 
 @attrs.define
@@ -489,6 +561,13 @@ class Connection:
     def _after_receive(self) -> None:
         self._process_events()
         self._check_core_closing()
+        # The core's timer moved (ACK delay, loss detection): arm it from this task, so trio's
+        # next sleep already accounts for it (from the flush hook it costs a poke). A timer
+        # due within the flush guard is left to the flush (an immediate ACK then leaves with
+        # the reply instead of alone from the timer task).
+        t = self._quic.get_timer()
+        if t is None or t > trio.current_time() + FLUSH_GUARD:
+            self._arm_timer(t)
         if self._progress:
             self._progress.unpark_all()  # ACKs and MAX_* frames free send budget / slots
         if self._dirty:
@@ -507,19 +586,14 @@ class Connection:
             self._flush()
             return
         self._dirty = True
-        self._arm_guard()
-
-    def _arm_guard(self) -> None:
-        scope = self._timer_scope
-        if scope is not None:
-            guard = trio.current_time() + FLUSH_GUARD
-            if guard < self._armed_at:
-                self._armed_at = guard  # the timer task flushes when it wakes
-                scope.deadline = guard
 
     def _flush(self) -> None:
         """datagrams_to_send() -> socket, then move the timer deadline."""
-        self._dirty = False
+        if self._dirty:
+            self._dirty = False
+            inst = self._flusher._inst if self._flusher is not None else None
+            if inst is not None:
+                inst.dirty.pop(self, None)  # a stale entry would age the flush guard
         quic = self._quic
         try:
             datagrams = quic.datagrams_to_send(trio.current_time())
@@ -542,14 +616,19 @@ class Connection:
         self._process_events()
         self._arm_timer()
 
-    def _arm_timer(self) -> None:
+    def _arm_timer(self, t: float | None = None) -> None:
         scope = self._timer_scope
         if scope is not None:
-            t = self._quic.get_timer()
+            if t is None:
+                t = self._quic.get_timer()
             t = math.inf if t is None else t
             if t != self._armed_at:  # re-registering a trio deadline is not free
                 self._armed_at = t
                 scope.deadline = t
+                flusher = self._flusher
+                if flusher is not None and (inst := flusher._inst) is not None:
+                    if t < inst.wake_by:
+                        inst.poke = True
 
     async def _run_timer(self) -> None:
         """Serve the core's timer until the connection terminates."""
@@ -558,8 +637,6 @@ class Connection:
                 self._timer_scope = scope
                 self._armed_at = math.nan
                 self._arm_timer()
-                if self._dirty:
-                    self._arm_guard()
                 await trio.sleep_forever()
             self._timer_scope = None
             if self.terminated.is_set():
