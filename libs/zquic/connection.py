@@ -221,6 +221,10 @@ class Connection:
         self._streams: dict[int, QuicStream] = {}
         self._accept_queue: deque[QuicStream] = deque()
         self._accept_lot = trio.lowlevel.ParkingLot()
+        # (nursery, handler) while `serve_streams` runs: new peer streams start a task at once
+        self._stream_spawner: tuple[trio.Nursery, Callable[[QuicStream], Awaitable[Any]]] | None = (
+            None
+        )
         self._state_lot = trio.lowlevel.ParkingLot()  # handshake done / terminated
         self._rebind_hook: Callable[[], Awaitable[tuple[str, int]]] | None = None
         self._progress = trio.lowlevel.ParkingLot()  # writers / stream openers wait here
@@ -320,6 +324,22 @@ class Connection:
         if not parked:
             await trio.lowlevel.cancel_shielded_checkpoint()
         return stream
+
+    async def serve_streams(self, handler: Callable[[QuicStream], Awaitable[Any]]) -> None:
+        """Run `handler(stream)` in a new task for every stream the peer opens, until the
+        connection closes; then wait for the running handlers. The driver starts each task
+        as the stream arrives (no accept loop in between: one scheduler round less per
+        stream). Streams already waiting for `accept_stream` are served first."""
+        await trio.lowlevel.checkpoint_if_cancelled()
+        async with trio.open_nursery() as nursery:
+            self._stream_spawner = (nursery, handler)
+            try:
+                while self._accept_queue:
+                    nursery.start_soon(handler, self._accept_queue.popleft())
+                while not self.is_closed:
+                    await self._accept_lot.park()
+            finally:
+                self._stream_spawner = None
 
     # ---- connection control ----------------------------------------------------------------
     async def aclose(self, error_code: int = 0, reason: str = "") -> None:
@@ -622,7 +642,10 @@ class Connection:
             if t is None:
                 t = self._quic.get_timer()
             t = math.inf if t is None else t
-            if t != self._armed_at:  # re-registering a trio deadline is not free
+            # Only ever move the deadline earlier: re-registering a trio deadline is not
+            # free and the core's timer moves later with nearly every packet; one that
+            # fires early costs one wake-up of the timer task, which re-arms it.
+            if t < self._armed_at or self._armed_at != self._armed_at:  # NaN: unarmed
                 self._armed_at = t
                 scope.deadline = t
                 flusher = self._flusher
@@ -747,14 +770,19 @@ class Connection:
         if index <= self._max_peer_bidi:
             return None  # already accepted and forgotten
         # Streams below this one were implicitly opened by the peer (RFC 9000 section 3.2).
+        spawner = self._stream_spawner
         for i in range(self._max_peer_bidi + 1, index + 1):
             sid = (i << 2) | (stream_id & 3)
             s = QuicStream(self, sid)
             self._streams[sid] = s
-            self._accept_queue.append(s)
             self._stats.streams_accepted += 1
+            if spawner is not None:
+                spawner[0].start_soon(spawner[1], s)
+            else:
+                self._accept_queue.append(s)
         self._max_peer_bidi = index
-        self._accept_lot.unpark_all()
+        if spawner is None:
+            self._accept_lot.unpark_all()
         s = self._streams[stream_id]
         if reset is not None:
             s._on_reset(reset)

@@ -8,6 +8,7 @@ import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
+from functools import partial
 from typing import Any, NoReturn
 
 import attrs
@@ -326,6 +327,10 @@ class RpcServer:
     async def handle_connection(self, conn: Any) -> None:
         """Accept streams until the connection closes; one task per stream (zquic handler)."""
         peer = peer_info(conn)
+        serve_streams = getattr(conn, "serve_streams", None)
+        if serve_streams is not None:  # zquic: the driver starts a task per stream itself
+            await serve_streams(partial(self.handle_stream, peer=peer))
+            return
         async with trio.open_nursery() as nursery:
             while True:
                 try:
