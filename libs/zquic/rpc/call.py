@@ -15,11 +15,15 @@ from ghost.bridge.v1 import bridge_pb2
 from google.protobuf.message import DecodeError
 
 from .frames import (
+    _FRAME_HEADER,
+    _MESSAGE_HEAD,
     DEFAULT_COMPRESSION_THRESHOLD,
     DEFAULT_MAX_MESSAGE_SIZE,
     IDENTITY,
+    MAX_FIRST_CHUNK,
     MAX_HEADER_BODY,
     SUPPORTED_ENCODINGS,
+    VERSION,
     AssembledMessage,
     Frame,
     FrameDecoder,
@@ -28,7 +32,6 @@ from .frames import (
     MessageAssembler,
     compress,
     decompress,
-    encode_frame,
     encode_kind,
     encode_message,
     is_identity,
@@ -87,6 +90,8 @@ Event = (
 
 # ---- helpers --------------------------------------------------------------------------------
 
+_IDENTITIES = ("", IDENTITY)
+
 
 def parse_proto(cls: type, body: bytes, what: str) -> object:
     msg = cls()
@@ -111,10 +116,19 @@ def parse_call_header_frame(frame: Frame) -> bridge_pb2.CallHeader:
         raise ProtocolError(f"{frame.type.name} frame on a call stream from the client")
     if frame.kind != Kind.HEADER:
         raise ProtocolError("a call must start with a HEADER frame")
-    header = parse_proto(bridge_pb2.CallHeader, frame.body, "call header")
-    assert isinstance(header, bridge_pb2.CallHeader)
-    if not header.method.startswith("/") or header.method.count("/") != 2:
-        raise ProtocolError(f"malformed method {header.method!r}")
+    return parse_call_header_body(frame.body)
+
+
+def parse_call_header_body(body: bytes) -> bridge_pb2.CallHeader:
+    """The CallHeader of a HEADER frame's body, with its method validated."""
+    header = bridge_pb2.CallHeader()
+    try:
+        header.ParseFromString(body)
+    except (DecodeError, ValueError, RuntimeError) as exc:
+        raise ProtocolError(f"malformed call header: {exc}") from None
+    method = header.method
+    if method[:1] != "/" or method.count("/") != 2:
+        raise ProtocolError(f"malformed method {method!r}")
     return header
 
 
@@ -140,17 +154,29 @@ class _MessageEncoder:
         self.encoding = IDENTITY
 
     def encode(self, data: bytes) -> bytes:
-        # Refuse before sending: the peer would reject it anyway, after we paid for the bytes.
-        if len(data) > self.max_size:
-            raise RpcError(
-                StatusCode.RESOURCE_EXHAUSTED,
-                f"message of {len(data)} bytes exceeds the limit of {self.max_size}",
-            )
-        if not is_identity(self.encoding) and len(data) >= self.threshold:
-            packed = compress(self.encoding, data)
-            if len(packed) < len(data):
-                return encode_message(self.frame_type, packed, compressed=True)
-        return encode_message(self.frame_type, data)
+        return encode_message_frames(
+            self.frame_type, data, self.max_size, self.encoding, self.threshold
+        )
+
+
+def encode_message_frames(
+    frame_type: FrameType | int, data: bytes, max_size: int, encoding: str, threshold: int
+) -> bytes:
+    """A message's frames as sent: size limit checked, compressed when it pays (§6)."""
+    n = len(data)
+    # Refuse before sending: the peer would reject it anyway, after we paid for the bytes.
+    if n > max_size:
+        raise RpcError(
+            StatusCode.RESOURCE_EXHAUSTED,
+            f"message of {n} bytes exceeds the limit of {max_size}",
+        )
+    if n >= threshold and encoding not in _IDENTITIES:
+        packed = compress(encoding, data)
+        if len(packed) < n:
+            return encode_message(frame_type, packed, compressed=True)
+    if n <= MAX_FIRST_CHUNK:  # the common case: one MESSAGE frame
+        return _MESSAGE_HEAD.pack(VERSION, frame_type, n + 6, 2, 0, n) + data
+    return encode_message(frame_type, data)
 
 
 class _MessageDecoder:
@@ -234,6 +260,11 @@ class ServerCall:
         data = self._in.feed(frame)
         return [] if data is None else [MessageReceived(data)]
 
+    def request_read(self) -> None:
+        """The driver decoded the whole request itself (`split_unary_request`): HEADER,
+        one message, END. Later bytes are frames after the end of the request."""
+        self.request_ended = True
+
     def _end(self, how: str) -> list[Event]:
         if self._in.assembler.in_progress:
             raise ProtocolError(f"{how} inside a message")
@@ -253,8 +284,10 @@ class ServerCall:
         if self.header_sent or self.trailers_sent:
             raise CallStateError("response header already sent")
         self.header_sent = True
-        if not metadata and is_identity(self._out.encoding):
-            return _EMPTY_RESPONSE_HEADER  # an empty ResponseHeader encodes to no bytes
+        if not metadata:
+            cached = _RESPONSE_HEADERS.get(self._out.encoding)
+            if cached is not None:
+                return cached
         hdr = bridge_pb2.ResponseHeader(
             metadata=metadata_to_proto(metadata),
             message_encoding="" if is_identity(self._out.encoding) else self._out.encoding,
@@ -278,7 +311,6 @@ class ServerCall:
         return encode_status(FrameType.GRPC_RESPONSE, status)
 
 
-_EMPTY_RESPONSE_HEADER = encode_kind(FrameType.GRPC_RESPONSE, Kind.HEADER, b"")
 _OK_STATUS = CallStatus(StatusCode.OK)
 _OK_TRAILERS = {t: encode_kind(t, Kind.TRAILERS, b"") for t in FrameType}  # Status{} is empty
 
@@ -369,7 +401,7 @@ class ClientCall:
         if not self.started or self.request_ended:
             raise CallStateError("end_request outside an open request")
         self.request_ended = True
-        return encode_frame(FrameType.GRPC_REQUEST, bytes([Kind.END]))
+        return END_REQUEST_FRAME
 
     def receive_data(self, data: bytes) -> list[Event]:
         events: list[Event] = []
@@ -426,6 +458,147 @@ class ClientCall:
         if self.status is None:
             raise ProtocolError("stream ended without a status", StatusCode.INTERNAL)
         return []
+
+
+# ---- unary fast paths -----------------------------------------------------------------------
+# A unary exchange usually arrives in one read: HEADER + one MESSAGE + END (request), HEADER +
+# one MESSAGE + OK TRAILERS (response). These helpers recognise exactly that shape from the
+# bytes and return its parts, or None: anything else (metadata, errors, split or compressed
+# data, limits) goes through the state machines above, which decode it identically.
+
+END_REQUEST_FRAME = b"\x01\x01\x00\x01\x05"  # GRPC_REQUEST, payload = kind END
+_OK_RESPONSE_TRAILERS = b"\x01\x02\x00\x01\x04"  # GRPC_RESPONSE TRAILERS, Status{} (OK)
+_MESSAGE_HEAD_SIZE = _MESSAGE_HEAD.size  # 10
+
+
+def split_unary_request(data: bytes, max_size: int) -> tuple[int, bytes] | None:
+    """`data` == HEADER frame + one complete uncompressed MESSAGE frame + END frame, nothing
+    else: (end offset of the HEADER frame, the message bytes). Else None."""
+    n = len(data)
+    if n < 20 or data[0] != 1 or data[1] != 1 or data[4] != 1:
+        return None
+    hlen = (data[2] << 8) | data[3]
+    if hlen == 0:
+        return None
+    hend = 4 + hlen
+    if n < hend + _MESSAGE_HEAD_SIZE + 5:
+        return None
+    version, ftype, length, kind, flags, total = _MESSAGE_HEAD.unpack_from(data, hend)
+    if (
+        version != 1
+        or ftype != 1
+        or kind != 2
+        or flags
+        or length != total + 6
+        or total > max_size
+        or n != hend + 4 + length + 5
+        or data[-5:] != END_REQUEST_FRAME
+    ):
+        return None
+    return hend, data[hend + _MESSAGE_HEAD_SIZE : n - 5]
+
+
+def _response_header_frame(encoding: str) -> bytes:
+    hdr = bridge_pb2.ResponseHeader(message_encoding="" if is_identity(encoding) else encoding)
+    return encode_kind(FrameType.GRPC_RESPONSE, Kind.HEADER, hdr.SerializeToString())
+
+
+# ResponseHeader frames without metadata, by encoding (what a server sends nearly always).
+_RESPONSE_HEADERS: dict[str, bytes] = {
+    enc: _response_header_frame(enc) for enc in (IDENTITY, *SUPPORTED_ENCODINGS)
+}
+
+
+def response_header_encodings(accepted: tuple[str, ...]) -> dict[bytes, str]:
+    """Metadata-free response HEADER frames a client with `accepted` encodings takes as is."""
+    out = {_RESPONSE_HEADERS[IDENTITY]: IDENTITY}
+    for enc in accepted:
+        if enc in _RESPONSE_HEADERS:
+            out[_RESPONSE_HEADERS[enc]] = enc
+        elif not is_identity(enc):
+            out[_response_header_frame(enc)] = enc
+    return out
+
+
+def split_unary_response(
+    data: bytes, headers: dict[bytes, str], max_size: int
+) -> tuple[bytes, str] | None:
+    """`data` == a metadata-free response HEADER frame (a key of `headers`) + one complete
+    MESSAGE frame + OK TRAILERS frame, nothing else: (the message as sent, its encoding, or
+    IDENTITY when not compressed). Else None."""
+    n = len(data)
+    if n < 20 or data[0] != 1 or data[1] != 2:
+        return None
+    hend = 4 + ((data[2] << 8) | data[3])
+    encoding = headers.get(data[:hend])
+    if encoding is None or n < hend + _MESSAGE_HEAD_SIZE + 5:
+        return None
+    version, ftype, length, kind, flags, total = _MESSAGE_HEAD.unpack_from(data, hend)
+    if (
+        version != 1
+        or ftype != 2
+        or kind != 2
+        or length != total + 6
+        or total > max_size
+        or n != hend + 4 + length + 5
+        or data[-5:] != _OK_RESPONSE_TRAILERS
+    ):
+        return None
+    if flags == 0:
+        encoding = IDENTITY
+    elif flags != 1 or encoding == IDENTITY:
+        return None
+    return data[hend + _MESSAGE_HEAD_SIZE : n - 5], encoding
+
+
+def _varint(n: int) -> bytes:
+    if n < 0x80:
+        return bytes((n,))
+    out = bytearray()
+    while n > 0x7F:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def _pb_string(tag: bytes, value: str) -> bytes:
+    data = value.encode()
+    return tag + _varint(len(data)) + data
+
+
+def call_header_prefix(method: str, metadata: Metadata) -> bytes:
+    """CallHeader fields 1-2 (method, metadata), serialized: fixed per method and metadata."""
+    return bridge_pb2.CallHeader(
+        method=method, metadata=metadata_to_proto(metadata)
+    ).SerializeToString()
+
+
+def call_header_suffix(message_encoding: str, accept_encodings: tuple[str, ...]) -> bytes:
+    """CallHeader fields 6-7 (message_encoding, accept_encoding): fixed per channel."""
+    return bridge_pb2.CallHeader(
+        message_encoding="" if is_identity(message_encoding) else message_encoding,
+        accept_encoding=list(accept_encodings),
+    ).SerializeToString()
+
+
+def encode_call_header_parts(
+    prefix: bytes, timeout_ms: int, traceparent: str, tracestate: str, suffix: bytes
+) -> bytes:
+    """The HEADER frame from pre-serialized parts: the same bytes as `encode_call_header` of
+    the whole CallHeader (protobuf writes fields in number order; fields 3-5 are per call)."""
+    body = prefix
+    if timeout_ms:
+        body += b"\x18" + _varint(timeout_ms)
+    if traceparent:
+        body += _pb_string(b"\x22", traceparent)
+    if tracestate:
+        body += _pb_string(b"\x2a", tracestate)
+    body += suffix
+    n = len(body)
+    if n > MAX_HEADER_BODY:
+        raise RpcError(StatusCode.RESOURCE_EXHAUSTED, "call header (metadata) exceeds one frame")
+    return _FRAME_HEADER.pack(VERSION, 1, n + 1) + b"\x01" + body
 
 
 __all__ = [

@@ -18,13 +18,29 @@ from zquic.stream import QuicStream
 
 from ._io import GONE_ERRORS, RECEIVE_CHUNK, close_quietly, reset_quietly
 from .call import (
+    _OK_STATUS,
+    END_REQUEST_FRAME,
     CallStatus,
     ClientCall,
     MessageReceived,
     ResponseHeaderReceived,
     TrailersReceived,
+    call_header_prefix,
+    call_header_suffix,
+    encode_call_header_parts,
+    encode_message_frames,
+    response_header_encodings,
+    split_unary_response,
+    timeout_to_ms,
 )
-from .frames import DEFAULT_COMPRESSION_THRESHOLD, DEFAULT_MAX_MESSAGE_SIZE, SUPPORTED_ENCODINGS
+from .frames import (
+    DEFAULT_COMPRESSION_THRESHOLD,
+    DEFAULT_MAX_MESSAGE_SIZE,
+    IDENTITY,
+    SUPPORTED_ENCODINGS,
+    FrameType,
+    decompress,
+)
 from .metadata import Metadata, MetadataLike, new_traceparent, normalize_metadata
 from .server import method_streaming
 from .status import MessageTooLarge, ProtocolError, ResetCode, RpcError, StatusCode
@@ -64,6 +80,36 @@ class Channel:
         self.metadata = normalize_metadata(metadata)
         self.generate_traceparent = generate_traceparent
         ClientCall(compression=compression)  # validates the encoding name now, not per call
+        # Unary fast path: pre-serialized CallHeader pieces and the response headers taken
+        # without parsing, keyed by what they depend on (the attributes above may change).
+        self._prefixes: dict[tuple[str, Metadata], bytes] = {}
+        self._suffixes: dict[tuple[str | None, tuple[str, ...]], bytes] = {}
+        self._response_headers: dict[tuple[str, ...], dict[bytes, str]] = {}
+
+    def _header_prefix(self, method: str, metadata: Metadata) -> bytes:
+        key = (method, metadata)
+        prefix = self._prefixes.get(key)
+        if prefix is None:
+            prefix = call_header_prefix(method, metadata)
+            if len(self._prefixes) < 1024:  # bounded: per-call metadata may vary without end
+                self._prefixes[key] = prefix
+        return prefix
+
+    def _header_suffix(self) -> bytes:
+        key = (self.compression, self.accept_encodings)
+        suffix = self._suffixes.get(key)
+        if suffix is None:
+            suffix = self._suffixes[key] = call_header_suffix(
+                self.compression or IDENTITY, tuple(self.accept_encodings)
+            )
+        return suffix
+
+    def _known_response_headers(self) -> dict[bytes, str]:
+        key = self.accept_encodings
+        headers = self._response_headers.get(key)
+        if headers is None:
+            headers = self._response_headers[key] = response_header_encodings(tuple(key))
+        return headers
 
     async def open_stream(self) -> Any:
         try:
@@ -101,23 +147,23 @@ class Call(Generic[R]):
         self._channel = channel
         self.method = method
         self._response_cls = response_cls
-        timeout = channel.default_timeout if timeout is None else timeout
-        self.deadline = trio.current_time() + timeout if timeout is not None else None
-        md = channel.metadata + normalize_metadata(metadata)
-        # A traceparent given as metadata moves into the header field (one place on the wire).
-        tp = traceparent or next((v for k, v in md if k == "traceparent"), None)
-        md = tuple((k, v) for k, v in md if k not in ("traceparent", "tracestate"))
-        if not tp and channel.generate_traceparent:
-            tp = new_traceparent()
-        self.traceparent = str(tp or "")
+        if timeout is None:
+            timeout = channel.default_timeout
+        self.deadline = None if timeout is None else trio.current_time() + timeout
+        md = channel.metadata
+        if metadata is not None or md:
+            md = md + normalize_metadata(metadata)
+            # A traceparent given as metadata moves into the header field (one place on the
+            # wire).
+            if not traceparent:
+                traceparent = next((v for k, v in md if k == "traceparent"), None)
+            md = tuple((k, v) for k, v in md if k not in ("traceparent", "tracestate"))
+        if not traceparent and channel.generate_traceparent:
+            traceparent = new_traceparent()
+        self.traceparent = str(traceparent or "")
         self._tracestate = tracestate
         self._metadata = md
-        self._state = ClientCall(
-            max_message_size=channel.max_message_size,
-            compression=channel.compression,
-            compression_threshold=channel.compression_threshold,
-            accept_encodings=channel.accept_encodings,
-        )
+        self._st: ClientCall | None = None  # the state machine, created when first needed
         self._stream: Any = None
         self._start_lock: trio.Lock | None = None  # created on first start(): unary skips it
         self._pending = b""
@@ -129,6 +175,19 @@ class Call(Generic[R]):
         self._closed = False
         self.initial_metadata: Metadata | None = None
         self.status: CallStatus | None = None
+
+    @property
+    def _state(self) -> ClientCall:
+        st = self._st
+        if st is None:
+            channel = self._channel
+            st = self._st = ClientCall(
+                max_message_size=channel.max_message_size,
+                compression=channel.compression,
+                compression_threshold=channel.compression_threshold,
+                accept_encodings=channel.accept_encodings,
+            )
+        return st
 
     # ---- status accessors
 
@@ -316,9 +375,15 @@ class Call(Generic[R]):
         if deadline is not None and deadline - trio.current_time() <= 0:
             self._closed = True
             raise RpcError(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the call")
-        state = self._state
+        channel = self._channel
         # Encoded before the stream opens: a message over the limit is refused with nothing sent.
-        message = state.encode_message(request.SerializeToString())
+        message = encode_message_frames(
+            FrameType.GRPC_REQUEST,
+            request.SerializeToString(),
+            channel.max_message_size,
+            channel.compression or IDENTITY,
+            channel.compression_threshold,
+        )
         response: R | None = None
         expired = False
         try:
@@ -351,27 +416,39 @@ class Call(Generic[R]):
         if expired:
             self._abort(ResetCode.DEADLINE_EXCEEDED)
             raise RpcError(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
-        assert self.status is not None
-        await self._close_after_status()
-        if self.status.code != StatusCode.OK:
-            raise self.status.to_error()
+        status = self.status
+        assert status is not None
+        stream = self._stream
+        if type(stream) is QuicStream:
+            self._closed = self._write_closed = True
+            stream.close_nowait()  # FIN (every write completed); never blocks
+        else:
+            await self._finish_stream()
+        if status is not _OK_STATUS and status.code != StatusCode.OK:
+            raise status.to_error()
         if response is None:
             raise RpcError(StatusCode.INTERNAL, "no response message for a unary call")
         return response
 
     async def _unary_exchange(self, message: bytes) -> R | None:
-        state = self._state
-        self._stream = stream = await self._channel.open_stream()
+        channel = self._channel
+        self._stream = stream = await channel.open_stream()
         deadline = self.deadline
-        remaining = None if deadline is None else deadline - trio.current_time()
-        head = state.start(
-            self.method,
-            metadata=self._metadata,
-            timeout=None if remaining is None else max(remaining, 0.001),
-            traceparent=self.traceparent,
-            tracestate=self._tracestate,
+        if deadline is None:
+            timeout_ms = 0
+        else:
+            timeout_ms = timeout_to_ms(max(deadline - trio.current_time(), 0.001))
+        request = (
+            encode_call_header_parts(
+                channel._header_prefix(self.method, self._metadata),
+                timeout_ms,
+                self.traceparent,
+                self._tracestate,
+                channel._header_suffix(),
+            )
+            + message
+            + END_REQUEST_FRAME
         )
-        request = head + message + state.end_request()
         try:
             if type(stream) is QuicStream and len(request) <= stream.send_capacity():
                 stream.send_nowait(request)  # fits the send budget: no scheduler round
@@ -379,14 +456,29 @@ class Call(Generic[R]):
                 await stream.send_all(request)
         except StreamStopped:
             self._write_closed = True  # the server's status follows on the read side
-        return await self._read_unary(stream)
+        data = await stream.receive_some(RECEIVE_CHUNK)
+        max_size = channel.max_message_size
+        whole = split_unary_response(data, channel._known_response_headers(), max_size)
+        if whole is None:  # anything unusual: the state machine
+            return await self._read_unary(stream, data)
+        payload, encoding = whole
+        if encoding != IDENTITY:
+            payload = decompress(encoding, payload, max_size)
+        self.initial_metadata = ()
+        self.status = _OK_STATUS
+        try:
+            return self._response_cls.FromString(payload)
+        except (DecodeError, ValueError, RuntimeError):
+            self._abort(ResetCode.CANCELLED)
+            raise RpcError(StatusCode.INTERNAL, "failed to parse response message") from None
 
-    async def _read_unary(self, stream: Any) -> R | None:
-        """Read to the trailers; the response is parsed as soon as it is complete."""
+    async def _read_unary(self, stream: Any, data: bytes) -> R | None:
+        """Read to the trailers (`data` was read already); the response is parsed as soon
+        as it is complete."""
         state = self._state
+        state.started = state.request_ended = True  # the request went out in one write
         response: R | None = None
-        while self.status is None:
-            data = await stream.receive_some(RECEIVE_CHUNK)
+        while True:
             for ev in state.receive_data(data) if data else state.receive_eof():
                 if isinstance(ev, MessageReceived):
                     if response is not None:
@@ -407,16 +499,9 @@ class Call(Generic[R]):
                     self.status = ev.status
                     if self.initial_metadata is None:
                         self.initial_metadata = ()
-        return response
-
-    async def _close_after_status(self) -> None:
-        """One close after the status: FIN on our side (the END frame ended the request)."""
-        stream = self._stream
-        if isinstance(stream, QuicStream):
-            self._closed = self._write_closed = True
-            stream.close_nowait()  # FIN (every write completed); never blocks
-        else:
-            await self._finish_stream()
+            if self.status is not None:
+                return response
+            data = await stream.receive_some(RECEIVE_CHUNK)
 
     # ---- iteration / context manager
 
@@ -474,8 +559,11 @@ class _MethodBase:
 class UnaryUnaryMethod(_MethodBase):
     async def __call__(self, request: Message, **kw: Any) -> Any:
         """`await stub.M(req, timeout=..., metadata=..., traceparent=...)` -> response."""
-        resp, _call = await self.with_call(request, **kw)
-        return resp
+        if kw:
+            call = self._call(kw)
+        else:
+            call = Call(self.channel, self.path, self.response_cls, None, None, None, "")
+        return await call.unary(request)
 
     async def with_call(self, request: Message, **kw: Any) -> tuple[Any, Call[Any]]:
         call = self._call(kw)

@@ -33,6 +33,8 @@ DEFAULT_COMPRESSION_THRESHOLD = 1024
 
 _FRAME_HEADER = struct.Struct("!BBH")
 _MESSAGE_PREFIX = struct.Struct("!BBI")
+# Frame header + MESSAGE prefix: version, type, length, kind, flags, total (one-frame messages).
+_MESSAGE_HEAD = struct.Struct("!BBHBBI")
 
 
 class FrameType(enum.IntEnum):
