@@ -198,6 +198,8 @@ class Connection:
     ) -> None:
         self.quic = quic  # the core object, for the documented low-level hook
         self._quic = quic
+        self._feed = backend.feeder(quic)
+        self._poll = backend.poller(quic)
         self._backend = backend
         self._udp = udp
         self.is_client = is_client
@@ -574,7 +576,7 @@ class Connection:
         self._stats.datagrams_received += 1
         self._stats.bytes_received += len(data)
         try:
-            self._quic.receive_datagram(data, addr, now)
+            self._feed(data, addr, now)
         except Exception as exc:  # a core bug must not kill the endpoint
             self._core_errors.warning(error=repr(exc), where="receive_datagram")
 
@@ -614,9 +616,8 @@ class Connection:
             inst = self._flusher._inst if self._flusher is not None else None
             if inst is not None:
                 inst.dirty.pop(self, None)  # a stale entry would age the flush guard
-        quic = self._quic
         try:
-            datagrams = quic.datagrams_to_send(trio.current_time())
+            datagrams = self._poll(trio.current_time())
         except Exception as exc:
             self._flush_errors += 1
             self._core_errors.warning(error=repr(exc), where="datagrams_to_send")
