@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import inspect
+import logging
 import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -31,11 +32,14 @@ from ._io import (
     reset_quietly,
 )
 from .call import (
+    _OK_STATUS,
     CallStatus,
     EndOfRequest,
     MessageReceived,
     ServerCall,
+    parse_call_header_body,
     parse_call_header_frame,
+    split_unary_request,
 )
 from .control import RESPONSE_TYPES, ControlCodec
 from .frames import (
@@ -43,7 +47,6 @@ from .frames import (
     DEFAULT_COMPRESSION_THRESHOLD,
     DEFAULT_MAX_MESSAGE_SIZE,
     SUPPORTED_ENCODINGS,
-    Frame,
     FrameDecoder,
     FrameType,
 )
@@ -143,21 +146,54 @@ class CallContext:
     ) -> None:
         self.service = service
         self.method = method
-        self.metadata: Metadata = metadata_from_proto(header.metadata)
+        self._header = header
+        self._metadata: Metadata | None = None  # parsed on first use (most handlers never look)
+        self._traceparent: str | None = None
+        self._trace_id = ""
         self.peer = peer
         self.deadline = deadline
-        self.tracestate = header.tracestate
-        parsed = parse_traceparent(header.traceparent)
-        # An absent or invalid traceparent starts a new trace, so every log line has an id.
-        if parsed:
-            self.traceparent, self.trace_id = header.traceparent, parsed[0]
-        else:
-            self.traceparent = new_traceparent()
-            self.trace_id = self.traceparent[3:35]
         self._send_initial = send_initial_metadata
         self._trailing: Metadata = ()
         self._cancelled = False
         self.cancel_reason: str | None = None
+
+    @property
+    def metadata(self) -> Metadata:
+        md = self._metadata
+        if md is None:
+            entries = self._header.metadata
+            md = self._metadata = metadata_from_proto(entries) if entries else ()
+        return md
+
+    @metadata.setter
+    def metadata(self, value: Metadata) -> None:
+        self._metadata = value
+
+    @property
+    def tracestate(self) -> str:
+        return self._header.tracestate
+
+    def _trace(self) -> None:
+        traceparent = self._header.traceparent
+        parsed = parse_traceparent(traceparent)
+        # An absent or invalid traceparent starts a new trace, so every log line has an id.
+        if parsed:
+            self._traceparent, self._trace_id = traceparent, parsed[0]
+        else:
+            self._traceparent = new_traceparent()
+            self._trace_id = self._traceparent[3:35]
+
+    @property
+    def traceparent(self) -> str:
+        if self._traceparent is None:
+            self._trace()
+        return self._traceparent  # type: ignore[return-value]
+
+    @property
+    def trace_id(self) -> str:
+        if self._traceparent is None:
+            self._trace()
+        return self._trace_id
 
     @property
     def cancelled(self) -> bool:
@@ -253,6 +289,7 @@ class RpcServer:
         self.trailer_timeout = trailer_timeout
         self.log = logger or _log
         self._call_log: Any = None  # self.log bound once, for the per-call line
+        self._log_calls = True  # False when that logger drops info lines (its level is fixed)
         self._methods: dict[str, BoundMethod] = {}
         self._services: set[str] = set()
         # Graceful drain (start_draining / wait_idle): calls counted from the header to the
@@ -345,36 +382,51 @@ class RpcServer:
         t0 = trio.current_time()
         quic = type(stream) is QuicStream
         try:
-            decoder = FrameDecoder()
             try:
                 header_frame = None
+                whole = None
+                decoder = FrameDecoder()
                 if quic and stream.receive_buffered:
                     # Usually the whole request is here already: no header-timeout scope.
-                    decoder.append(stream.receive_nowait(RECEIVE_CHUNK))
-                    if decoder.peek_type() == FrameType.GRPC_REQUEST:
-                        header_frame = decoder.next_frame()
-                if header_frame is None:
-                    with trio.move_on_after(self.header_timeout) as waited:
-                        ftype = await self._read_first_type(stream, decoder)
-                        if ftype in CONTROL_TYPES:
-                            waited.deadline = math.inf  # control streams live as long as leases
-                            await self._serve_control(stream, peer, decoder.take_buffer())
+                    data = stream.receive_nowait(RECEIVE_CHUNK)
+                    whole = split_unary_request(data, self.max_message_size)
+                    if whole is not None:  # HEADER + MESSAGE + END: decoded in one pass
+                        header = parse_call_header_body(data[5 : whole[0]])
+                    else:
+                        decoder.append(data)
+                        if decoder.peek_type() == FrameType.GRPC_REQUEST:
+                            header_frame = decoder.next_frame()
+                if whole is None:
+                    if header_frame is None:
+                        with trio.move_on_after(self.header_timeout) as waited:
+                            ftype = await self._read_first_type(stream, decoder)
+                            if ftype in CONTROL_TYPES:
+                                # control streams live as long as their leases
+                                waited.deadline = math.inf
+                                await self._serve_control(stream, peer, decoder.take_buffer())
+                                return
+                            if ftype:
+                                header_frame = await self._read_frame(stream, decoder)
+                        if waited.cancelled_caught:
+                            self.log.warning("rpc_protocol_error", reason="no call header in time")
+                            reset_quietly(stream, ResetCode.PROTOCOL_ERROR)
                             return
-                        header_frame = await self._read_frame(stream, decoder) if ftype else None
-                    if waited.cancelled_caught:
-                        self.log.warning("rpc_protocol_error", reason="no call header in time")
-                        reset_quietly(stream, ResetCode.PROTOCOL_ERROR)
-                        return
-                if header_frame is None:
-                    return  # the stream ended before any byte: nothing to answer
-                header = parse_call_header_frame(header_frame)
+                        if header_frame is None:
+                            return  # the stream ended before any byte: nothing to answer
+                    header = parse_call_header_frame(header_frame)
             except ProtocolError as exc:
                 self.log.warning("rpc_protocol_error", reason=exc.message, peer=str(peer.address))
                 await self._send_status_only(stream, CallStatus(exc.code, exc.message))
                 return
             except GONE_ERRORS:
                 return
-            await self._dispatch(stream, peer, header, header_frame, decoder.take_buffer(), t0)
+            if whole is not None:
+                await self._dispatch(stream, peer, header, data, whole[0], t0, whole[1])
+            else:
+                raw = header_frame.raw
+                await self._dispatch(
+                    stream, peer, header, raw + decoder.take_buffer(), len(raw), t0, None
+                )
         finally:
             if quic:
                 stream.close_nowait()  # never blocks (a no-op once a call closed it)
@@ -432,12 +484,33 @@ class RpcServer:
         stream: Any,
         peer: PeerInfo,
         header: bridge_pb2.CallHeader,
-        header_frame: Frame,
-        buffered: bytes,
+        raw: bytes,
+        hend: int,
         t0: float,
+        request: bytes | None,
     ) -> None:
-        _, service, name = header.method.split("/")
+        """`raw`: the bytes read so far, the HEADER frame being `raw[:hend]`; `request`: the
+        request message when `raw` held the whole unary request (`split_unary_request`)."""
         started = time.perf_counter()
+        bound = self._methods.get(header.method)
+        if bound is not None and bound.handler is not None and not self._draining:
+            self._active += 1
+            try:
+                timeout_ms = header.timeout_ms
+                deadline = t0 + timeout_ms / 1000 if timeout_ms else None
+                if bound.shape is Shape.UNARY_UNARY and type(stream) is QuicStream:
+                    code, trace = await self._run_unary(
+                        stream, peer, bound, header, raw, hend, request, deadline
+                    )
+                else:
+                    code, trace = await self._run_call(stream, peer, bound, header, raw, deadline)
+                self._finish(
+                    bound.service, bound.name, code, time.perf_counter() - started, trace, peer
+                )
+            finally:
+                self._call_done()
+            return
+        _, service, name = header.method.split("/")
         if self._draining:
             # No handler runs, so no side effect: the client may retry elsewhere.
             parsed = parse_traceparent(header.traceparent)
@@ -449,25 +522,12 @@ class RpcServer:
         self._active += 1
         try:
             deadline = t0 + header.timeout_ms / 1000 if header.timeout_ms else None
-            bound = self._methods.get(header.method)
-            code: StatusCode
-            if bound is not None and bound.handler is not None:
-                if bound.shape is Shape.UNARY_UNARY and type(stream) is QuicStream:
-                    code, trace_id = await self._run_unary(
-                        stream, peer, bound, header, buffered, deadline
-                    )
-                else:
-                    code, trace_id = await self._run_call(
-                        stream, peer, bound, header, header_frame.raw + buffered, deadline
-                    )
-                self._finish(service, name, code, time.perf_counter() - started, trace_id, peer)
-                return
             parsed = parse_traceparent(header.traceparent)
             trace_id = parsed[0] if parsed else ""
             if self.fallback_handler is not None and bound is None:
-                raw = RawCall(header, header_frame.raw, buffered, stream, peer, deadline, t0)
+                raw_call = RawCall(header, raw[:hend], raw[hend:], stream, peer, deadline, t0)
                 try:
-                    code = await self.fallback_handler(raw) or StatusCode.OK
+                    code = await self.fallback_handler(raw_call) or StatusCode.OK
                 except Exception:
                     self.log.exception(
                         "rpc_fallback_error", method=header.method, trace_id=trace_id
@@ -488,23 +548,29 @@ class RpcServer:
         method: str,
         code: StatusCode,
         seconds: float,
-        trace_id: str,
+        trace: str | CallContext,
         peer: PeerInfo,
     ) -> None:
+        """The per-call log line and hook; `trace` is the trace id or the call's context."""
         log = self._call_log
         if log is None:
             # structlog's lazy proxy re-binds on every call (~10-30 us); bind once, after
             # logging was configured (processor lists are shared, so capture_logs still works).
             bind = getattr(self.log, "bind", None)
             log = self._call_log = bind() if bind is not None else self.log
-        log.info(
-            "rpc_call",
-            method=f"/{service}/{method}",
-            status=code.name,
-            duration_ms=round(seconds * 1000, 3),
-            trace_id=trace_id,
-            peer=str(peer.address) if peer.address is not None else None,
-        )
+            self._log_calls = _logs_info(log)
+        if not self._log_calls and self.on_call_done is None:
+            return  # the line would be dropped by level: skip building it
+        trace_id = trace if type(trace) is str else trace.trace_id  # type: ignore[union-attr]
+        if self._log_calls:
+            log.info(
+                "rpc_call",
+                method=f"/{service}/{method}",
+                status=code.name,
+                duration_ms=round(seconds * 1000, 3),
+                trace_id=trace_id,
+                peer=str(peer.address) if peer.address is not None else None,
+            )
         if self.on_call_done is not None:
             try:
                 self.on_call_done(service, method, code, seconds, trace_id)
@@ -519,22 +585,22 @@ class RpcServer:
         peer: PeerInfo,
         bound: BoundMethod,
         header: bridge_pb2.CallHeader,
-        buffered: bytes,
+        raw: bytes,
+        hend: int,
+        request: bytes | None,
         deadline: float | None,
-    ) -> tuple[StatusCode, str]:
+    ) -> tuple[StatusCode, CallContext]:
         """Unary fast path on a zquic stream: no reader task (a client reset, STOP_SENDING
         or connection loss cancels the handler through the stream's abort callback), one
         cancel scope (the deadline) for reading the request and running the handler, the
-        response header + message + trailers + FIN in one write."""
+        response header + message + trailers + FIN in one write. `request` is the message
+        when the handler already has the whole request, else it is read from `raw[hend:]`
+        and the stream."""
         call = ServerCall(
             max_message_size=self.max_message_size,
             compression_threshold=self.compression_threshold,
             encodings=self.encodings,
         )
-        out: list[bytes] = []  # response frames, written with the trailers
-
-        async def send(data: bytes) -> None:
-            out.append(data)
 
         async def send_initial(metadata: Metadata) -> None:
             data = call.send_header(metadata)  # asked for explicitly: goes out now
@@ -551,7 +617,7 @@ class RpcServer:
             deadline=deadline,
             send_initial_metadata=send_initial,
         )
-        scope = trio.CancelScope(deadline=deadline if deadline is not None else math.inf)
+        scope = trio.CancelScope() if deadline is None else trio.CancelScope(deadline=deadline)
         gone = False
 
         def on_abort() -> None:
@@ -562,20 +628,26 @@ class RpcServer:
             scope.cancel()
 
         status: CallStatus | None = None
-        messages: list[bytes] = []
+        response = b""  # the response frames (header + message), written with the trailers
         stream.set_abort_callback(on_abort)
         try:
             with scope:
                 try:
                     call.accept_header(header)
-                    # The whole request (one message, END) before the handler runs, as gRPC
-                    # servers do; a second message stops reading (the handler path refuses it).
-                    _collect(call.receive_data(buffered), messages)
-                    while not call.request_ended and len(messages) < 2:
-                        data = await stream.receive_some(RECEIVE_CHUNK)
-                        events = call.receive_data(data) if data else call.receive_eof()
-                        _collect(events, messages)
-                    status = await self._invoke(bound, ctx, call, messages, send)
+                    if request is not None:
+                        call.request_read()
+                        messages = [request]
+                    else:
+                        # The whole request (one message, END) before the handler runs, as
+                        # gRPC servers do; a second message stops reading (the handler path
+                        # refuses it).
+                        messages = []
+                        _collect(call.receive_data(raw[hend:]), messages)
+                        while not call.request_ended and len(messages) < 2:
+                            data = await stream.receive_some(RECEIVE_CHUNK)
+                            events = call.receive_data(data) if data else call.receive_eof()
+                            _collect(events, messages)
+                    status, response = await self._invoke_unary(bound, ctx, call, messages)
                     if stream.receive_buffered:  # bytes after END that came during the handler
                         call.receive_data(stream.receive_nowait(RECEIVE_CHUNK))
                 except ProtocolError as exc:
@@ -585,7 +657,7 @@ class RpcServer:
                     )  # fmt: skip
                     ctx._cancelled = True
                     ctx.cancel_reason = ctx.cancel_reason or "protocol error"
-                    out.clear()
+                    response = b""
                     status = CallStatus(exc.code, exc.message)
                 except (_PeerGone, *GONE_ERRORS):
                     gone = True
@@ -595,18 +667,54 @@ class RpcServer:
             ctx._cancelled = True
             ctx.cancel_reason = ctx.cancel_reason or "cancelled by the client"
             reset_quietly(stream, ResetCode.CANCELLED)
-            return StatusCode.CANCELLED, ctx.trace_id
+            return StatusCode.CANCELLED, ctx
         if status is None:
             # The scope ran out: the deadline passed.
             ctx._cancelled = True
             ctx.cancel_reason = ctx.cancel_reason or "deadline exceeded"
-            out.clear()
+            response = b""
             status = CallStatus(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
-        if not await self._send_last(stream, b"".join(out) + call.send_trailers(status)):
-            return StatusCode.CANCELLED, ctx.trace_id
+        if not await self._send_last(stream, response + call.send_trailers(status)):
+            return StatusCode.CANCELLED, ctx
         # The client FINs after reading the trailers; nothing to tell it (no STOP_SENDING).
         stream.close_nowait(stop_sending=False)
-        return status.code, ctx.trace_id
+        return status.code, ctx
+
+    async def _invoke_unary(
+        self, bound: BoundMethod, ctx: CallContext, call: ServerCall, messages: list[bytes]
+    ) -> tuple[CallStatus, bytes]:
+        """Run a unary handler: its status and response frames (header + message; empty
+        when the status is not OK)."""
+        handler = bound.handler
+        assert handler is not None
+        try:
+            request = _only_request(messages, bound.request_cls)
+            resp = await handler(request, ctx)
+            cls = bound.response_cls
+            if type(resp) is not cls and (
+                not isinstance(resp, Message)
+                or resp.DESCRIPTOR.full_name != cls.DESCRIPTOR.full_name
+            ):
+                raise TypeError(
+                    f"{bound.name} returned {type(resp).__name__}, "
+                    f"expected {cls.DESCRIPTOR.full_name}"
+                )
+            response = call.send_message(resp.SerializeToString())
+            trailing = ctx._trailing
+            return (CallStatus(StatusCode.OK, trailing_metadata=trailing) if trailing else
+                    _OK_STATUS), response  # fmt: skip
+        except RpcError as exc:
+            return CallStatus(
+                exc.code, exc.message, exc.details, exc.trailing_metadata or ctx._trailing
+            ), b""
+        except _PeerGone:
+            raise
+        except Exception:
+            # The traceback stays in our log; the client only learns that it failed.
+            self.log.exception(
+                "rpc_handler_error", method=f"/{bound.service}/{bound.name}", trace_id=ctx.trace_id
+            )
+            return CallStatus(StatusCode.INTERNAL, "internal error"), b""
 
     async def _run_call(
         self,
@@ -833,6 +941,17 @@ class _CallState:
     peer_gone: bool = False
     drained: bool = False
     failure: CallStatus | None = None
+
+
+def _logs_info(log: Any) -> bool:
+    """False only for a structlog filtering bound logger whose level drops info lines (its
+    level is fixed when it is made); any other logger is asked on every call."""
+    if not type(log).__name__.startswith("BoundLoggerFilteringAt"):
+        return True
+    try:
+        return bool(log.is_enabled_for(logging.INFO))
+    except Exception:  # noqa: BLE001 - an unexpected logger: keep logging
+        return True
 
 
 def _collect(events: list[Any], messages: list[bytes]) -> None:
