@@ -438,7 +438,18 @@ class Connection:
             if stream is not None and stream._send_error is not None:
                 raise stream._send_error from None
             raise ZquicError(f"stream {stream_id}: {exc}") from exc
-        self._schedule_flush()
+        if end_stream and self._dirty is False and self._nothing_else_runnable():
+            # The end of a reply while no other task waits to run: nothing will join this
+            # flush, so send now rather than after this task's remaining work (its
+            # bookkeeping, logging, exit) - that delay is on the peer's round trip.
+            self._flush()
+        else:
+            self._schedule_flush()
+
+    def _nothing_else_runnable(self) -> bool:
+        flusher = self._flusher
+        inst = flusher._inst if flusher is not None else None
+        return inst is not None and not inst._runnable()
 
     def _check_core_closing(self) -> None:
         """Surface a close as soon as the core starts closing/draining: both cores only emit
