@@ -438,10 +438,11 @@ class Connection:
             if stream is not None and stream._send_error is not None:
                 raise stream._send_error from None
             raise ZquicError(f"stream {stream_id}: {exc}") from exc
-        if end_stream and self._dirty is False and self._nothing_else_runnable():
-            # The end of a reply while no other task waits to run: nothing will join this
-            # flush, so send now rather than after this task's remaining work (its
-            # bookkeeping, logging, exit) - that delay is on the peer's round trip.
+        if end_stream and data and self._dirty is False and self._nothing_else_runnable():
+            # The last bytes of a reply while no other task waits to run: nothing will join
+            # this flush, so send now rather than after this task's remaining work (its
+            # bookkeeping, logging, exit) - that delay is on the peer's round trip. A bare
+            # FIN (a close) is not urgent and waits to share the next datagram.
             self._flush()
         else:
             self._schedule_flush()
