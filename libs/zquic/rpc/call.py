@@ -9,6 +9,7 @@ raises `CallStateError`.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import attrs
 from ghost.bridge.v1 import bridge_pb2
@@ -139,7 +140,7 @@ def timeout_to_ms(seconds: float | None) -> int:
     return max(1, math.ceil(seconds * 1000))
 
 
-def choose_encoding(accepted: list[str] | tuple[str, ...], ours: tuple[str, ...]) -> str:
+def choose_encoding(accepted: Sequence[str], ours: tuple[str, ...]) -> str:
     for enc in ours:
         if enc in accepted:
             return enc
@@ -209,8 +210,11 @@ class ServerCall:
         compression_threshold: int = DEFAULT_COMPRESSION_THRESHOLD,
         encodings: tuple[str, ...] = SUPPORTED_ENCODINGS,
     ) -> None:
-        self._frames = FrameDecoder()
-        self._in = _MessageDecoder(max_message_size)
+        self._max_message_size = max_message_size
+        # The decoders are made on first use: a unary request decoded by the driver in one
+        # pass (`split_unary_request`) never needs them.
+        self._frames_: FrameDecoder | None = None
+        self._in_: _MessageDecoder | None = None
         self._out = _MessageEncoder(
             FrameType.GRPC_RESPONSE, max_message_size, compression_threshold
         )
@@ -219,6 +223,18 @@ class ServerCall:
         self.request_ended = False
         self.header_sent = False
         self.trailers_sent = False
+
+    @property
+    def _frames(self) -> FrameDecoder:
+        if self._frames_ is None:
+            self._frames_ = FrameDecoder()
+        return self._frames_
+
+    @property
+    def _in(self) -> _MessageDecoder:
+        if self._in_ is None:
+            self._in_ = _MessageDecoder(self._max_message_size)
+        return self._in_
 
     @property
     def response_encoding(self) -> str:
@@ -235,14 +251,16 @@ class ServerCall:
         if self.header is not None:
             raise CallStateError("call header already received")
         self.header = header
-        if not is_identity(header.message_encoding):
-            if header.message_encoding not in self._encodings:
+        encoding = header.message_encoding
+        if encoding and encoding != IDENTITY:
+            if encoding not in self._encodings:
                 raise ProtocolError(
-                    f"unsupported message encoding {header.message_encoding!r}",
-                    StatusCode.UNIMPLEMENTED,
+                    f"unsupported message encoding {encoding!r}", StatusCode.UNIMPLEMENTED
                 )
-            self._in.encoding = header.message_encoding
-        self._out.encoding = choose_encoding(list(header.accept_encoding), self._encodings)
+            self._in.encoding = encoding
+        accepted = header.accept_encoding
+        if accepted:
+            self._out.encoding = choose_encoding(accepted, self._encodings)
 
     def _on_frame(self, frame: Frame) -> list[Event]:
         if self.header is None:

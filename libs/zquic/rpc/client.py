@@ -450,8 +450,11 @@ class Call(Generic[R]):
             + END_REQUEST_FRAME
         )
         try:
-            if type(stream) is QuicStream and len(request) <= stream.send_capacity():
-                stream.send_nowait(request)  # fits the send budget: no scheduler round
+            if type(stream) is QuicStream:
+                try:
+                    stream.send_nowait(request)  # fits the send budget: no scheduler round
+                except trio.WouldBlock:
+                    await stream.send_all(request)
             else:
                 await stream.send_all(request)
         except StreamStopped:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
@@ -58,7 +59,7 @@ def metadata_from_proto(entries: Sequence[bridge_pb2.MetadataEntry]) -> Metadata
 
 def new_traceparent(sampled: bool = True) -> str:
     """A fresh W3C traceparent: version 00, random trace id and span id."""
-    ids = secrets.token_hex(24)  # one urandom call for both ids
+    ids = os.urandom(24).hex()  # one urandom call for both ids (what secrets.token_hex does)
     return f"00-{ids[:32]}-{ids[32:]}-{'01' if sampled else '00'}"
 
 

@@ -385,7 +385,7 @@ class RpcServer:
             try:
                 header_frame = None
                 whole = None
-                decoder = FrameDecoder()
+                decoder: FrameDecoder | None = None
                 if quic and stream.receive_buffered:
                     # Usually the whole request is here already: no header-timeout scope.
                     data = stream.receive_nowait(RECEIVE_CHUNK)
@@ -393,11 +393,14 @@ class RpcServer:
                     if whole is not None:  # HEADER + MESSAGE + END: decoded in one pass
                         header = parse_call_header_body(data[5 : whole[0]])
                     else:
+                        decoder = FrameDecoder()
                         decoder.append(data)
                         if decoder.peek_type() == FrameType.GRPC_REQUEST:
                             header_frame = decoder.next_frame()
                 if whole is None:
                     if header_frame is None:
+                        if decoder is None:
+                            decoder = FrameDecoder()
                         with trio.move_on_after(self.header_timeout) as waited:
                             ftype = await self._read_first_type(stream, decoder)
                             if ftype in CONTROL_TYPES:
@@ -423,6 +426,7 @@ class RpcServer:
             if whole is not None:
                 await self._dispatch(stream, peer, header, data, whole[0], t0, whole[1])
             else:
+                assert decoder is not None
                 raw = header_frame.raw
                 await self._dispatch(
                     stream, peer, header, raw + decoder.take_buffer(), len(raw), t0, None
@@ -463,9 +467,12 @@ class RpcServer:
         """Write the end of a response + FIN; False if the peer is gone or the write stalled
         past `trailer_timeout` (then the stream is reset with INTERNAL_ERROR)."""
         try:
-            if type(stream) is QuicStream and len(data) <= stream.send_capacity():
-                stream.send_nowait(data, eof=True)  # fits the send budget: no scheduler round
-                return True
+            if type(stream) is QuicStream:
+                try:
+                    stream.send_nowait(data, eof=True)  # fits the send budget: no scheduler round
+                    return True
+                except trio.WouldBlock:
+                    pass
             with trio.move_on_after(self.trailer_timeout) as scope:
                 await stream.send_all(data)
                 try:
