@@ -438,7 +438,7 @@ class Connection:
             if stream is not None and stream._send_error is not None:
                 raise stream._send_error from None
             raise ZquicError(f"stream {stream_id}: {exc}") from exc
-        if end_stream and data and self._dirty is False and self._nothing_else_runnable():
+        if end_stream and data and self._nothing_else_runnable():
             # The last bytes of a reply while no other task waits to run: nothing will join
             # this flush, so send now rather than after this task's remaining work (its
             # bookkeeping, logging, exit) - that delay is on the peer's round trip. A bare
@@ -604,12 +604,9 @@ class Connection:
             self._arm_timer(t)
         if self._progress:
             self._progress.unpark_all()  # ACKs and MAX_* frames free send budget / slots
-        if self._dirty:
-            # Still unflushed when the next batch arrives: traffic is continuous and the
-            # scheduler may not go idle for a while; do not hold ACKs back any longer.
-            self._flush()
-        else:
-            self._schedule_flush()
+        # Continuous traffic that keeps the scheduler busy is still flushed within
+        # FLUSH_GUARD by the run-loop hook.
+        self._schedule_flush()
 
     def _schedule_flush(self) -> None:
         """Flush soon: when every task is blocked (see Flusher), at the latest FLUSH_GUARD."""
