@@ -54,7 +54,8 @@ class QuicStream(trio.abc.HalfCloseableStream):
             self._conn._buffered(self, len(data))
         if end_stream:
             self._recv_eof = True
-        self._recv_lot.unpark_all()
+        if self._recv_lot:
+            self._recv_lot.unpark_all()
 
     def _on_reset(self, error_code: int) -> None:
         if not self._recv_eof or self._recv_buf:
@@ -304,12 +305,13 @@ class QuicStream(trio.abc.HalfCloseableStream):
         conn = self._conn
         self._abort_callback = None
         if not conn.is_closed:
+            aborted = False  # RESET/STOP_SENDING queued (a FIN schedules its own flush)
             if not self.send_finished:
+                self._send_finished = True
                 if self._send_interrupted:
-                    self._send_finished = True
                     conn._core_call(conn._quic.reset_stream, self.stream_id, 0)
+                    aborted = True
                 else:
-                    self._send_finished = True
                     conn._send_data(self.stream_id, b"", True)
             if not self.receive_finished and (stop_sending or self._recv_buf):
                 if conn._dirty:
@@ -318,11 +320,15 @@ class QuicStream(trio.abc.HalfCloseableStream):
                     conn._flush()
                 self._recv_stopped = True
                 conn._core_call(conn._quic.stop_stream, self.stream_id, 0)
-            conn._schedule_flush()
+                aborted = True
+            if aborted:
+                conn._schedule_flush()
         n = len(self._recv_buf)
-        self._recv_buf.clear()
-        conn._consume(self.stream_id, n)
+        if n:
+            self._recv_buf.clear()
+            conn._consume(self.stream_id, n)
         self._closed = True
-        self._recv_lot.unpark_all()
+        if self._recv_lot:
+            self._recv_lot.unpark_all()
         conn._wake()
         conn._maybe_forget(self)
