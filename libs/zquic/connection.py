@@ -304,14 +304,27 @@ class Connection:
                 break
             await self._progress.park()
             parked = True
+        stream = self._new_local_stream()
+        if not parked:
+            await trio.lowlevel.cancel_shielded_checkpoint()
+        return stream
+
+    def open_stream_nowait(self) -> QuicStream:
+        """`open_stream` without waiting or yielding: a new stream when the peer's limit
+        allows one now, else trio.WouldBlock. For callers that reach a checkpoint right
+        after (e.g. waiting for the reply), so the open costs no scheduler round."""
+        self._raise_if_closed()
+        if not self._backend.can_open_bidi(self._quic):
+            raise trio.WouldBlock
+        return self._new_local_stream()
+
+    def _new_local_stream(self) -> QuicStream:
         # Allocate and register with no await in between (pitfall 7).
         stream_id = self._quic.get_next_available_stream_id(False)
         stream = QuicStream(self, stream_id)
         self._streams[stream_id] = stream
         self._quic.send_stream_data(stream_id, b"", False)  # creates it in the core now
         self._stats.streams_opened += 1
-        if not parked:
-            await trio.lowlevel.cancel_shielded_checkpoint()
         return stream
 
     async def accept_stream(self) -> QuicStream:

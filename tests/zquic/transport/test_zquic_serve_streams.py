@@ -1,0 +1,109 @@
+"""`Connection.serve_streams` (a task per peer stream, started by the driver) and
+`open_stream_nowait` (open without a scheduler round, WouldBlock at the peer's limit)."""
+
+from __future__ import annotations
+
+import pytest
+import trio
+import zquic
+
+ALPN = ["zquic-test"]
+
+
+async def _echo(stream: zquic.QuicStream) -> None:
+    data = b""
+    while more := await stream.receive_some():
+        data += more
+    await stream.send_all(data, eof=True)
+    await stream.aclose()
+
+
+async def test_serve_streams_runs_a_handler_per_stream(backend, run_server, client_tls):
+    served: list[int] = []
+    queued_first = trio.Event()
+    finished = trio.Event()
+
+    async def handler(conn: zquic.Connection) -> None:
+        # A stream that arrived before serve_streams started is served too.
+        await queued_first.wait()
+
+        async def serve(stream: zquic.QuicStream) -> None:
+            served.append(stream.stream_id)
+            await _echo(stream)
+
+        await conn.serve_streams(serve)  # returns once the connection is closed
+        finished.set()
+
+    with trio.fail_after(20):
+        async with run_server(handler=handler) as endpoint:
+            port = endpoint.local_address[1]
+            async with zquic.connect(
+                "127.0.0.1", port, tls=client_tls(), alpn_protocols=ALPN, backend=backend
+            ) as conn:
+                first = await conn.open_stream()
+                await first.send_all(b"early", eof=True)
+                (server_conn,) = endpoint.connections
+                while not server_conn._accept_queue:  # the driver queued it for accept
+                    await server_conn._accept_lot.park()
+                queued_first.set()
+                assert await first.receive_some() == b"early"
+
+                async def call(i: int) -> None:
+                    stream = await conn.open_stream()
+                    await stream.send_all(b"%d" % i, eof=True)
+                    reply = b""
+                    while data := await stream.receive_some():
+                        reply += data
+                    assert reply == b"%d" % i
+
+                async with trio.open_nursery() as nursery:
+                    for i in range(20):
+                        nursery.start_soon(call, i)
+            await finished.wait()
+    assert len(served) == 21
+    assert len(set(served)) == 21
+
+
+async def test_open_stream_nowait(backend, run_server, client_tls):
+    limit = 4 if backend == "aioquic" else 100  # qh3's server limit is fixed at 100
+    release = trio.Event()
+
+    async def handler(conn: zquic.Connection) -> None:
+        async def hold(stream: zquic.QuicStream) -> None:
+            await release.wait()
+            await _echo(stream)
+
+        await conn.serve_streams(hold)
+
+    with trio.fail_after(20):
+        async with run_server(handler=handler, flow=zquic.FlowConfig(max_streams_bidi=limit)) as ep:
+            async with zquic.connect(
+                "127.0.0.1",
+                ep.local_address[1],
+                tls=client_tls(),
+                alpn_protocols=ALPN,
+                backend=backend,
+            ) as conn:
+                streams = [conn.open_stream_nowait() for _ in range(limit)]
+                assert len({s.stream_id for s in streams}) == limit
+                with pytest.raises(trio.WouldBlock):
+                    conn.open_stream_nowait()  # at the peer's limit: never queued silently
+                for i, s in enumerate(streams):
+                    await s.send_all(b"n%d" % i, eof=True)
+                release.set()
+                for i, s in enumerate(streams):
+                    reply = b""
+                    while data := await s.receive_some():
+                        reply += data
+                    assert reply == b"n%d" % i
+                # Finished streams free the limit again (MAX_STREAMS from the peer).
+                while True:
+                    try:
+                        extra = conn.open_stream_nowait()
+                        break
+                    except trio.WouldBlock:
+                        await conn._progress.park()
+                await extra.send_all(b"again", eof=True)
+                assert await extra.receive_some() == b"again"
+            with pytest.raises(zquic.errors.ConnectionClosed):
+                conn.open_stream_nowait()
