@@ -97,8 +97,12 @@ async def _sink(conn: Any, stream: Any) -> None:
 
 
 async def _streams(conn: Any, serve_one: Callable[[Any], Any]) -> None:
+    """A task per stream: the driver starts it (`serve_streams`, what RpcServer uses too)."""
     import zquic
 
+    if hasattr(conn, "serve_streams"):
+        await conn.serve_streams(serve_one)
+        return
     async with trio.open_nursery() as nursery:
         while True:
             try:
