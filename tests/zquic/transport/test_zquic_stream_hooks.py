@@ -79,12 +79,16 @@ async def test_close_without_stop_sending(backend, run_server, client_tls):
                 server_stream.close_nowait(stop_sending=False)
                 assert await stream.receive_some() == b"reply"
                 assert await stream.receive_some() == b""
-                await trio.sleep(0.05)
+                # A PING from the server is acknowledged only after the client processed
+                # everything the server sent before it, a STOP_SENDING included.
+                await endpoint.connections[0].ping()
                 # No STOP_SENDING arrived: the client can still finish its side normally.
                 assert not stream.send_finished
                 await stream.send_eof()
                 await stream.aclose()
-                await trio.sleep(0.05)
+                # Acknowledged once the server processed the FIN sent before it: the late FIN
+                # of the abandoned receive side does not bring the stream back.
+                await conn.ping()
                 assert conn.stats()["open_streams"] == 0
                 assert endpoint.connections[0].stats()["open_streams"] == 0
 
@@ -105,13 +109,9 @@ async def test_nowait_variants(backend, run_server, client_tls):
                 stream.send_nowait(b"ping")
                 server_stream = await accepted.receive()
                 await stream.wait_send_all_might_not_block()
-                while True:
-                    try:
-                        got = server_stream.receive_nowait()
-                        break
-                    except trio.WouldBlock:
-                        await trio.sleep(0.001)
-                assert got == b"ping"
+                # Acknowledged only after the server processed the data sent before the PING.
+                await conn.ping()
+                assert server_stream.receive_nowait() == b"ping"
                 server_stream.send_nowait(b"pong", eof=True)
                 with pytest.raises(trio.ClosedResourceError):
                     server_stream.send_nowait(b"late")
@@ -121,12 +121,7 @@ async def test_nowait_variants(backend, run_server, client_tls):
                 stream.reset(1)
                 with pytest.raises(trio.WouldBlock):
                     server_stream.receive_nowait()  # reset still in flight
-                with trio.fail_after(5):
-                    while True:
-                        try:
-                            server_stream.receive_nowait()
-                        except zquic.errors.StreamReset as exc:
-                            assert exc.error_code == 1
-                            break
-                        except trio.WouldBlock:
-                            await trio.sleep(0.001)
+                await conn.ping()  # acknowledged after the server processed the RESET_STREAM
+                with pytest.raises(zquic.errors.StreamReset) as info:
+                    server_stream.receive_nowait()
+                assert info.value.error_code == 1
