@@ -451,11 +451,14 @@ class Connection:
             if stream is not None and stream._send_error is not None:
                 raise stream._send_error from None
             raise ZquicError(f"stream {stream_id}: {exc}") from exc
-        if end_stream and data and self._nothing_else_runnable():
-            # The last bytes of a reply while no other task waits to run: nothing will join
-            # this flush, so send now rather than after this task's remaining work (its
-            # bookkeeping, logging, exit) - that delay is on the peer's round trip. A bare
-            # FIN (a close) is not urgent and waits to share the next datagram.
+        if end_stream and data and len(self._streams) == 1 and self._nothing_else_runnable():
+            # The last bytes of a reply on a connection in lockstep (one stream in flight)
+            # while no other task waits to run: nothing will join this flush, so send now
+            # rather than after this task's remaining work (bookkeeping, logging, exit):
+            # that delay is on the peer's round trip. With several streams in flight, or
+            # for a bare FIN (a close), the shared flush coalesces better. (trio takes a
+            # whole batch of tasks off its run queue before running it, so the run-queue
+            # check alone cannot see the rest of a batch of handlers.)
             self._flush()
         else:
             self._schedule_flush()
