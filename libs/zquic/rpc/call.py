@@ -319,7 +319,10 @@ class ServerCall:
         """A response message (preceded by the response header if not yet sent)."""
         if self.trailers_sent:
             raise CallStateError("message after trailers")
-        encoded = self._out.encode(data)
+        out = self._out
+        encoded = encode_message_frames(
+            FrameType.GRPC_RESPONSE, data, out.max_size, out.encoding, out.threshold
+        )
         return encoded if self.header_sent else self.send_header() + encoded
 
     def send_trailers(self, status: CallStatus) -> bytes:
@@ -335,7 +338,7 @@ _OK_TRAILERS = {t: encode_kind(t, Kind.TRAILERS, b"") for t in FrameType}  # Sta
 
 def encode_status(frame_type: FrameType, status: CallStatus) -> bytes:
     """A TRAILERS frame; an oversized status keeps its code and is trimmed to fit."""
-    if status == _OK_STATUS:
+    if status is _OK_STATUS or status == _OK_STATUS:
         return _OK_TRAILERS[frame_type]
     msg = bridge_pb2.Status(
         code=int(status.code),
