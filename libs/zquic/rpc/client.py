@@ -96,19 +96,23 @@ class Channel:
         return prefix
 
     def _header_suffix(self) -> bytes:
-        key = (self.compression, self.accept_encodings)
+        accept = self.accept_encodings
+        if type(accept) is not tuple:
+            accept = tuple(accept)
+        key = (self.compression, accept)
         suffix = self._suffixes.get(key)
         if suffix is None:
-            suffix = self._suffixes[key] = call_header_suffix(
-                self.compression or IDENTITY, tuple(self.accept_encodings)
-            )
+            ClientCall(compression=self.compression)  # validates a changed encoding name
+            suffix = self._suffixes[key] = call_header_suffix(self.compression or IDENTITY, accept)
         return suffix
 
     def _known_response_headers(self) -> dict[bytes, str]:
         key = self.accept_encodings
+        if type(key) is not tuple:
+            key = tuple(key)
         headers = self._response_headers.get(key)
         if headers is None:
-            headers = self._response_headers[key] = response_header_encodings(tuple(key))
+            headers = self._response_headers[key] = response_header_encodings(key)
         return headers
 
     async def open_stream(self) -> Any:
@@ -376,6 +380,7 @@ class Call(Generic[R]):
             self._closed = True
             raise RpcError(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the call")
         channel = self._channel
+        suffix = channel._header_suffix()
         # Encoded before the stream opens: a message over the limit is refused with nothing sent.
         message = encode_message_frames(
             FrameType.GRPC_REQUEST,
@@ -388,10 +393,10 @@ class Call(Generic[R]):
         expired = False
         try:
             if deadline is None:  # no scope at all: the cheapest path
-                response = await self._unary_exchange(message)
+                response = await self._unary_exchange(message, suffix)
             else:
                 with trio.move_on_at(deadline) as scope:
-                    response = await self._unary_exchange(message)
+                    response = await self._unary_exchange(message, suffix)
                 expired = scope.cancelled_caught
         except RpcError:
             raise
@@ -430,7 +435,7 @@ class Call(Generic[R]):
             raise RpcError(StatusCode.INTERNAL, "no response message for a unary call")
         return response
 
-    async def _unary_exchange(self, message: bytes) -> R | None:
+    async def _unary_exchange(self, message: bytes, suffix: bytes) -> R | None:
         channel = self._channel
         self._stream = stream = await channel.open_stream()
         deadline = self.deadline
@@ -444,7 +449,7 @@ class Call(Generic[R]):
                 timeout_ms,
                 self.traceparent,
                 self._tracestate,
-                channel._header_suffix(),
+                suffix,
             )
             + message
             + END_REQUEST_FRAME
@@ -467,13 +472,14 @@ class Call(Generic[R]):
         payload, encoding = whole
         if encoding != IDENTITY:
             payload = decompress(encoding, payload, max_size)
-        self.initial_metadata = ()
-        self.status = _OK_STATUS
         try:
-            return self._response_cls.FromString(payload)
+            response = self._response_cls.FromString(payload)
         except (DecodeError, ValueError, RuntimeError):
             self._abort(ResetCode.CANCELLED)
             raise RpcError(StatusCode.INTERNAL, "failed to parse response message") from None
+        self.initial_metadata = ()
+        self.status = _OK_STATUS
+        return response
 
     async def _read_unary(self, stream: Any, data: bytes) -> R | None:
         """Read to the trailers (`data` was read already); the response is parsed as soon

@@ -150,6 +150,7 @@ class CallContext:
         self._metadata: Metadata | None = None  # parsed on first use (most handlers never look)
         self._traceparent: str | None = None
         self._trace_id = ""
+        self._tracestate: str | None = None
         self.peer = peer
         self.deadline = deadline
         self._send_initial = send_initial_metadata
@@ -171,7 +172,11 @@ class CallContext:
 
     @property
     def tracestate(self) -> str:
-        return self._header.tracestate
+        return self._header.tracestate if self._tracestate is None else self._tracestate
+
+    @tracestate.setter
+    def tracestate(self, value: str) -> None:
+        self._tracestate = value
 
     def _trace(self) -> None:
         traceparent = self._header.traceparent
@@ -189,11 +194,23 @@ class CallContext:
             self._trace()
         return self._traceparent  # type: ignore[return-value]
 
+    @traceparent.setter
+    def traceparent(self, value: str) -> None:
+        if self._traceparent is None:
+            self._trace()
+        self._traceparent = value
+
     @property
     def trace_id(self) -> str:
         if self._traceparent is None:
             self._trace()
         return self._trace_id
+
+    @trace_id.setter
+    def trace_id(self, value: str) -> None:
+        if self._traceparent is None:
+            self._trace()
+        self._trace_id = value
 
     @property
     def cancelled(self) -> bool:

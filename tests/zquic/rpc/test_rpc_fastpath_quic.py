@@ -87,3 +87,46 @@ async def test_fast_path_quiet_logger_still_feeds_the_hook(
     assert [c[2] for c in rig.calls] == [StatusCode.OK, StatusCode.NOT_FOUND]
     assert rig.calls[0][4] == parse_traceparent(call.traceparent)[0]
     assert isinstance(rig.server, RpcServer) and rig.server._log_calls is False
+
+
+async def test_fast_path_bad_response_resets_and_channel_changes(
+    open_rig: Any, echo_pb2: Any
+) -> None:
+    from zquic.errors import StreamReset
+    from zquic.rpc import RawCall, encode_message
+    from zquic.rpc.call import _OK_RESPONSE_TRAILERS, _RESPONSE_HEADERS
+
+    resets: list[int] = []
+    seen = trio.Event()
+
+    async def fallback(raw: RawCall) -> StatusCode:
+        # A well-framed OK response whose message is not an EchoReply.
+        bad = _RESPONSE_HEADERS["identity"] + encode_message(2, b"\xff\xff") + _OK_RESPONSE_TRAILERS
+        await raw.stream.send_all(bad)
+        try:
+            while await raw.stream.receive_some():
+                pass
+        except StreamReset as exc:
+            resets.append(exc.error_code)
+        seen.set()
+        return StatusCode.OK
+
+    with trio.fail_after(20):
+        async with open_rig(fallback_handler=fallback) as rig:
+            call = rig.channel.call("/other.Svc/M", echo_pb2.EchoReply)
+            with pytest.raises(RpcError) as info:
+                await call.unary(echo_pb2.EchoRequest(text="x"))
+            assert info.value.code == StatusCode.INTERNAL
+            assert call.status is None
+            await seen.wait()
+            assert resets == [1]  # the client reset the stream (CANCELLED)
+            # Channel settings changed after creation are honoured per call.
+            rig.channel.accept_encodings = ["gzip"]  # a list: still fine
+            payload = b"ghostchain " * 2000
+            assert (await rig.stub.Unary(echo_pb2.EchoRequest(payload=payload))).payload == payload
+            rig.channel.compression = "brotli"
+            with pytest.raises(ValueError):
+                await rig.stub.Unary(echo_pb2.EchoRequest(text="x"))
+            rig.channel.compression = "gzip"
+            rig.channel.compression_threshold = 10
+            assert (await rig.stub.Unary(echo_pb2.EchoRequest(payload=payload))).payload == payload
