@@ -190,6 +190,37 @@ class Backend:
 
         return feed
 
+    def sender(self, quic: Any) -> Callable[[int, bytes, bool], None]:
+        """`send(stream_id, data, end_stream)`: queue stream data (`send_stream_data`).
+
+        After the handshake, qh3's wrapper only records the stream and forwards to the native
+        core; for a stream it has already recorded zquic forwards directly (bytes only).
+        Anything else (0-RTT staging, a new stream, another layout) takes the public call."""
+        public = quic.send_stream_data
+        if self.name == "aioquic" or not hasattr(quic, "_created_local_stream_ids"):
+            return public  # type: ignore[no-any-return]
+        from qh3.quic.connection import QuicConnectionError
+
+        is_client = bool(getattr(quic, "_is_client", True))
+        recorded = quic._created_local_stream_ids
+
+        def send(stream_id: int, data: bytes, end_stream: bool) -> None:
+            core = quic._core
+            if (
+                core is None
+                or not quic._handshake_complete
+                or type(data) is not bytes
+                or ((stream_id & 1) == (0 if is_client else 1) and stream_id not in recorded)
+            ):
+                public(stream_id, data, end_stream)
+                return
+            try:
+                core.send_stream(stream_id, data, end_stream)
+            except RuntimeError as exc:  # as the wrapper reports a core refusal
+                raise QuicConnectionError(0x1, None, str(exc)) from exc
+
+        return send
+
     def poller(self, quic: Any) -> Callable[[float], list[tuple[bytes, Any]]]:
         """`poll(now)`: the datagrams the core wants sent (`datagrams_to_send`).
 

@@ -200,6 +200,7 @@ class Connection:
         self._quic = quic
         self._feed = backend.feeder(quic)
         self._poll = backend.poller(quic)
+        self._send = backend.sender(quic)
         self._backend = backend
         self._udp = udp
         self.is_client = is_client
@@ -443,7 +444,7 @@ class Connection:
 
     def _send_data(self, stream_id: int, data: bytes, end_stream: bool) -> None:
         try:
-            self._quic.send_stream_data(stream_id, data, end_stream)
+            self._send(stream_id, data, end_stream)
         except Exception as exc:
             self._check_core_closing()
             self._raise_if_closed()
