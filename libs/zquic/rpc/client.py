@@ -121,6 +121,19 @@ class Channel:
         except GONE_ERRORS as exc:
             raise RpcError(StatusCode.UNAVAILABLE, f"cannot open a stream: {exc}") from None
 
+    def _open_stream_nowait(self) -> Any | None:
+        """A stream now when the connection offers one without waiting (zquic's
+        `open_stream_nowait`), else None: the caller awaits `open_stream()`."""
+        opener = getattr(self.connection, "open_stream_nowait", None)
+        if opener is None:
+            return None
+        try:
+            return opener()
+        except trio.WouldBlock:
+            return None
+        except GONE_ERRORS as exc:
+            raise RpcError(StatusCode.UNAVAILABLE, f"cannot open a stream: {exc}") from None
+
     def call(
         self,
         method: str,
@@ -437,7 +450,13 @@ class Call(Generic[R]):
 
     async def _unary_exchange(self, message: bytes, suffix: bytes) -> R | None:
         channel = self._channel
-        self._stream = stream = await channel.open_stream()
+        # No scheduler round to open: the read of the reply below is the call's checkpoint
+        # (a task cancelled already stops here, before anything is sent).
+        await trio.lowlevel.checkpoint_if_cancelled()
+        stream = channel._open_stream_nowait()
+        if stream is None:
+            stream = await channel.open_stream()
+        self._stream = stream
         deadline = self.deadline
         if deadline is None:
             timeout_ms = 0
