@@ -161,6 +161,13 @@ class Backend:
             return 0 if stream is None else len(stream.sender._buffer)
         return quic.get_send_buffer_size(stream_id)
 
+    def total_send_backlog(self, quic: Any) -> int:
+        """Stream bytes the core still holds for all streams (aioquic: unsent or unacked;
+        qh3: not yet sent once)."""
+        if self.name == "aioquic":
+            return sum(len(s.sender._buffer) for s in quic._streams.values())
+        return quic.get_send_buffer_size()  # type: ignore[no-any-return]
+
     def can_open_bidi(self, quic: Any) -> bool:
         """True when opening one more bidirectional stream stays within the peer's limit."""
         next_index = quic.get_next_available_stream_id(False) // 4

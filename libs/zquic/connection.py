@@ -422,6 +422,19 @@ class Connection:
     async def wait_closed(self) -> None:
         await self.terminated.wait()
 
+    async def wait_sent(self) -> None:
+        """Wait until the core holds no more stream data to send (aioquic: until it is also
+        acknowledged), or the connection closed. Before closing a connection whose last
+        replies were just written (e.g. at the end of a graceful drain): a close discards
+        what the core still holds, e.g. datagrams held back by pacing or congestion control.
+        Bound it with a timeout: a peer that stops reading holds the data forever."""
+        await trio.lowlevel.checkpoint_if_cancelled()
+        while not self.is_closed and self._backend.total_send_backlog(self._quic) > 0:
+            if self._dirty:
+                self._flush()
+            await self._wait_send_budget()  # woken by ACKs, sends and the close
+        await trio.lowlevel.cancel_shielded_checkpoint()
+
     # ---- low-level hook (HTTP/3) -----------------------------------------------------------
     def set_event_listener(self, callback: EventListener | None) -> None:
         """Route every QUIC event to `callback` instead of the built-in stream dispatch.

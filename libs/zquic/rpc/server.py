@@ -308,6 +308,7 @@ class RpcServer:
         self._call_log: Any = None  # self.log bound once, for the per-call line
         self._log_calls = True  # False when that logger drops info lines (its level is fixed)
         self._methods: dict[str, BoundMethod] = {}
+        self._connections: set[Any] = set()  # served by handle_connection (drain waits on them)
         self._services: set[str] = set()
         # Graceful drain (start_draining / wait_idle): calls counted from the header to the
         # trailers + FIN handed to the transport; long-lived calls can be ended on demand.
@@ -364,11 +365,20 @@ class RpcServer:
 
     async def wait_idle(self) -> None:
         """Return once no call is in flight: every response (trailers + FIN) was handed to
-        the transport. Bound it with a timeout; close the endpoint afterwards."""
-        while self._active:
-            if self._idle is None:
-                self._idle = trio.Event()
-            await self._idle.wait()
+        the transport and, on zquic connections, sent (a close discards what the transport
+        still holds, e.g. datagrams held back by pacing). Bound it with a timeout (a client
+        that stops reading holds its replies); close the endpoint afterwards."""
+        while True:
+            while self._active:
+                if self._idle is None:
+                    self._idle = trio.Event()
+                await self._idle.wait()
+            for conn in list(self._connections):
+                wait_sent = getattr(conn, "wait_sent", None)
+                if wait_sent is not None:
+                    await wait_sent()
+            if not self._active:
+                return
 
     def _call_done(self) -> None:
         self._active -= 1
@@ -381,17 +391,21 @@ class RpcServer:
     async def handle_connection(self, conn: Any) -> None:
         """Accept streams until the connection closes; one task per stream (zquic handler)."""
         peer = peer_info(conn)
-        serve_streams = getattr(conn, "serve_streams", None)
-        if serve_streams is not None:  # zquic: the driver starts a task per stream itself
-            await serve_streams(partial(self.handle_stream, peer=peer))
-            return
-        async with trio.open_nursery() as nursery:
-            while True:
-                try:
-                    stream = await conn.accept_stream()
-                except (*GONE_ERRORS, trio.EndOfChannel):
-                    break
-                nursery.start_soon(self.handle_stream, stream, peer)
+        self._connections.add(conn)
+        try:
+            serve_streams = getattr(conn, "serve_streams", None)
+            if serve_streams is not None:  # zquic: the driver starts a task per stream itself
+                await serve_streams(partial(self.handle_stream, peer=peer))
+                return
+            async with trio.open_nursery() as nursery:
+                while True:
+                    try:
+                        stream = await conn.accept_stream()
+                    except (*GONE_ERRORS, trio.EndOfChannel):
+                        break
+                    nursery.start_soon(self.handle_stream, stream, peer)
+        finally:
+            self._connections.discard(conn)
 
     async def handle_stream(self, stream: Any, peer: PeerInfo | None = None) -> None:
         """Serve one stream: a call, or a control exchange. Never raises for bad input."""

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import os
+from functools import partial
+
 import pytest
 import trio
 import zquic
@@ -107,3 +110,45 @@ async def test_open_stream_nowait(backend, run_server, client_tls):
                 assert await extra.receive_some() == b"again"
             with pytest.raises(zquic.errors.ConnectionClosed):
                 conn.open_stream_nowait()
+
+
+async def test_wait_sent_waits_for_the_transport(backend, run_server, client_tls):
+    # A close discards what the core still holds: wait_sent() blocks while a peer that is
+    # not reading leaves data in the core, and returns once the peer has taken it.
+    payload = os.urandom(2 * 1024 * 1024)
+    small = zquic.FlowConfig(stream_window=64 * 1024, connection_window=128 * 1024)
+    reading = trio.Event()
+    done = trio.Event()
+    got = bytearray()
+
+    async def handler(conn: zquic.Connection) -> None:
+        async def sink(stream: zquic.QuicStream) -> None:
+            await reading.wait()
+            while data := await stream.receive_some():
+                got.extend(data)
+            done.set()
+
+        await conn.serve_streams(sink)
+
+    with trio.fail_after(30):
+        async with run_server(handler=handler, flow=small) as ep:
+            async with zquic.connect(
+                "127.0.0.1",
+                ep.local_address[1],
+                tls=client_tls(),
+                alpn_protocols=ALPN,
+                backend=backend,
+            ) as conn:
+                stream = await conn.open_stream()
+                first = stream.send_capacity()
+                stream.send_nowait(payload[:first])  # in the core now, past the peer's window
+                async with trio.open_nursery() as nursery:
+                    nursery.start_soon(partial(stream.send_all, payload[first:], eof=True))
+                    with trio.move_on_after(0.5) as waited:
+                        await conn.wait_sent()
+                    assert waited.cancelled_caught  # held back by the peer's flow control
+                    reading.set()
+                await conn.wait_sent()  # every write handed over: now it all leaves
+                assert conn._backend.total_send_backlog(conn.quic) == 0
+                await done.wait()
+    assert bytes(got) == payload
