@@ -73,7 +73,7 @@ class FakeConnection:
     async def ping(self) -> float:
         if self.blackhole:
             await trio.sleep_forever()
-        await trio.sleep(0.001)  # a simulated round trip (autojump clock)
+        await trio.lowlevel.checkpoint()  # a healthy peer answers at once
         return 0.001
 
     def die(self) -> None:
@@ -139,7 +139,10 @@ async def test_busy_connection_is_never_idle(autojump_clock):
     net = FakeNetwork()
     async with fake_pool(net, max_idle=10.0, cleanup_interval=1.0, max_age=None) as pool:
         s = await pool.open_stream("h", 1)
-        await trio.sleep(100)  # simulated time: the stream stays open meanwhile
+        t0 = trio.current_time()
+        # Maintenance passes (each one a pool change) run for 100 s past max_idle while the
+        # stream stays open.
+        await wait_for(pool, lambda: trio.current_time() - t0 >= 100)
         assert snap(pool)["connections_evicted"] == 0
         await s.aclose()
 
