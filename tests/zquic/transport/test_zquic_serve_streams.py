@@ -13,6 +13,16 @@ import zquic
 ALPN = ["zquic-test"]
 
 
+def _connect(backend, endpoint, client_tls):
+    return zquic.connect(
+        "127.0.0.1",
+        endpoint.local_address[1],
+        tls=client_tls(),
+        alpn_protocols=ALPN,
+        backend=backend,
+    )
+
+
 async def _echo(stream: zquic.QuicStream) -> None:
     data = b""
     while more := await stream.receive_some():
@@ -39,10 +49,7 @@ async def test_serve_streams_runs_a_handler_per_stream(backend, run_server, clie
 
     with trio.fail_after(20):
         async with run_server(handler=handler) as endpoint:
-            port = endpoint.local_address[1]
-            async with zquic.connect(
-                "127.0.0.1", port, tls=client_tls(), alpn_protocols=ALPN, backend=backend
-            ) as conn:
+            async with _connect(backend, endpoint, client_tls) as conn:
                 first = await conn.open_stream()
                 await first.send_all(b"early", eof=True)
                 (server_conn,) = endpoint.connections
@@ -80,13 +87,7 @@ async def test_open_stream_nowait(backend, run_server, client_tls):
 
     with trio.fail_after(20):
         async with run_server(handler=handler, flow=zquic.FlowConfig(max_streams_bidi=limit)) as ep:
-            async with zquic.connect(
-                "127.0.0.1",
-                ep.local_address[1],
-                tls=client_tls(),
-                alpn_protocols=ALPN,
-                backend=backend,
-            ) as conn:
+            async with _connect(backend, ep, client_tls) as conn:
                 streams = [conn.open_stream_nowait() for _ in range(limit)]
                 assert len({s.stream_id for s in streams}) == limit
                 with pytest.raises(trio.WouldBlock):
@@ -132,13 +133,7 @@ async def test_wait_sent_waits_for_the_transport(backend, run_server, client_tls
 
     with trio.fail_after(30):
         async with run_server(handler=handler, flow=small) as ep:
-            async with zquic.connect(
-                "127.0.0.1",
-                ep.local_address[1],
-                tls=client_tls(),
-                alpn_protocols=ALPN,
-                backend=backend,
-            ) as conn:
+            async with _connect(backend, ep, client_tls) as conn:
                 stream = await conn.open_stream()
                 first = stream.send_capacity()
                 stream.send_nowait(payload[:first])  # in the core now, past the peer's window
