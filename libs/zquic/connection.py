@@ -146,15 +146,28 @@ class Flusher:
         self.running = False
 
     def mark(self, conn: Connection) -> bool:
-        """Queue `conn` for the next flush; False when the flusher is not running (flush now)."""
+        """Queue `conn` for the next flush; False: flush it now (the flusher is not running, or
+        the oldest mark is FLUSH_GUARD old: the others were flushed already)."""
         inst = self._inst
         if inst is None:
             return False
         dirty = inst.dirty
         if not dirty:
             inst.since = inst.now()
+        elif inst.now() - inst.since >= FLUSH_GUARD:
+            # A long scheduler round (e.g. a batch of handlers that never block) writes
+            # without reaching the run-loop hook: flush from the write, so the peer works on
+            # the first replies while the rest are computed instead of waiting for them all.
+            inst.flush()
+            return False
         dirty[conn] = None
         return True
+
+    def overdue(self) -> None:
+        """A marked connection wrote again: flush now if the oldest mark is FLUSH_GUARD old."""
+        inst = self._inst
+        if inst is not None and inst.dirty and inst.now() - inst.since >= FLUSH_GUARD:
+            inst.flush()
 
     async def run(self) -> None:
         self._inst = _instrument()
@@ -644,6 +657,7 @@ class Connection:
     def _schedule_flush(self) -> None:
         """Flush soon: when every task is blocked (see Flusher), at the latest FLUSH_GUARD."""
         if self._dirty:
+            self._flusher.overdue()  # type: ignore[union-attr]  # dirty implies a flusher
             return
         flusher = self._flusher
         if flusher is None or not flusher.mark(self):

@@ -124,3 +124,35 @@ async def test_busy_scheduler_does_not_starve_transmissions(backend, run_server,
                 # Within the guard: milliseconds per exchange, not a retransmission timeout.
                 # ~50 ms with the guard; 1-1.5 s when only the cores' timers flush.
                 assert trio.current_time() - start < 0.5
+
+
+async def test_writes_in_a_long_round_flush_after_the_guard(backend, run_server, client_tls):
+    # A burst of handlers that never block runs as one scheduler round: the run-loop hook is
+    # not reached until the last one finished. A write made FLUSH_GUARD after the oldest
+    # pending one flushes everything at once, so the peer starts on the first replies.
+    from zquic.connection import FLUSH_GUARD
+
+    with trio.fail_after(10):
+        async with run_server(handler=_answer_once) as endpoint:
+            port = endpoint.local_address[1]
+            async with zquic.connect(
+                "127.0.0.1", port, tls=client_tls(), alpn_protocols=ALPN, backend=backend
+            ) as conn:
+                assert await _exchange(conn, b"warm") == b"warm"
+                first, second = await conn.open_stream(), await conn.open_stream()
+                await _quiesce(conn)
+                before = conn.stats()["datagrams_sent"]
+                first.send_nowait(b"early")  # queued for the shared flush, not sent
+                assert conn.stats()["datagrams_sent"] == before
+                clock = trio.lowlevel.current_clock()
+                until = clock.current_time() + 2 * FLUSH_GUARD
+                while clock.current_time() < until:  # busy, no checkpoint: one long step
+                    pass
+                second.send_nowait(b"late")  # past the guard: both leave now
+                assert conn.stats()["datagrams_sent"] > before
+                for stream, payload in ((first, b"early"), (second, b"late")):
+                    await stream.send_eof()
+                    reply = b""
+                    while data := await stream.receive_some():
+                        reply += data
+                    assert reply == payload
