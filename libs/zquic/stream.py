@@ -109,6 +109,12 @@ class QuicStream(trio.abc.HalfCloseableStream):
         )
 
     @property
+    def stop_sending_code(self) -> int | None:
+        """The peer's STOP_SENDING error code once it asked us to stop sending, else None."""
+        err = self._send_error
+        return err.error_code if isinstance(err, StreamStopped) else None
+
+    @property
     def send_finished(self) -> bool:
         return self._send_finished or self._send_error is not None
 

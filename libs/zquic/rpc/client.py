@@ -383,9 +383,9 @@ class Call(Generic[R]):
         await close_quietly(self._stream)
 
     async def unary(self, request: Message) -> R:
-        """The whole unary exchange under one deadline scope: HEADER + MESSAGE + END in one
-        write (the send side stays open until the status arrives, so the call can still be
-        cancelled with RESET_STREAM), read to the trailers, then one close (FIN)."""
+        """The whole unary exchange under one deadline scope: HEADER + MESSAGE + END + FIN in
+        one write (the request is complete: the server frees the stream as soon as its reply
+        is acknowledged; a cancel still reaches it as STOP_SENDING), read to the trailers."""
         if self._stream is not None or self._closed:
             raise RpcError(StatusCode.INTERNAL, "unary() on a started call")
         deadline = self.deadline
@@ -476,9 +476,9 @@ class Call(Generic[R]):
         try:
             if type(stream) is QuicStream:
                 try:
-                    stream.send_nowait(request)  # fits the send budget: no scheduler round
+                    stream.send_nowait(request, eof=True)  # fits the budget: no scheduler round
                 except trio.WouldBlock:
-                    await stream.send_all(request)
+                    await stream.send_all(request, eof=True)
             else:
                 await stream.send_all(request)
         except StreamStopped:

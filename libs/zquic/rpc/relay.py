@@ -137,10 +137,25 @@ async def relay_call(
             try:
                 if not data:
                     await backend.send_eof()
-                    return
+                    break
                 await backend.send_all(data)
             except GONE_ERRORS:
                 return  # backend stopped reading (it answered early); keep pumping down
+        # The request is complete (e.g. a unary request sent with FIN): a client that cancels
+        # now can only say so with STOP_SENDING, which must reach the backend as a reset.
+        set_abort_callback = getattr(client, "set_abort_callback", None)
+        if set_abort_callback is None:
+            return
+        aborted = trio.Event()
+        set_abort_callback(aborted.set)
+        try:
+            await aborted.wait()  # ends when pump_down finishes the call (nursery cancelled)
+        finally:
+            set_abort_callback(None)
+        code = getattr(client, "stop_sending_code", None) or ResetCode.CANCELLED
+        reset_quietly(backend, code)
+        outcome.append(StatusCode.CANCELLED)
+        cancel.cancel()
 
     async def pump_down(cancel: trio.CancelScope) -> None:
         decoder = FrameDecoder()

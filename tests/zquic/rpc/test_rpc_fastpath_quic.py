@@ -92,7 +92,7 @@ async def test_fast_path_quiet_logger_still_feeds_the_hook(
 async def test_fast_path_bad_response_resets_and_channel_changes(
     open_rig: Any, echo_pb2: Any
 ) -> None:
-    from zquic.errors import StreamReset
+    from zquic.errors import StreamStopped
     from zquic.rpc import RawCall, encode_message
     from zquic.rpc.call import _OK_RESPONSE_TRAILERS, _RESPONSE_HEADERS
 
@@ -102,11 +102,15 @@ async def test_fast_path_bad_response_resets_and_channel_changes(
     async def fallback(raw: RawCall) -> StatusCode:
         # A well-framed OK response whose message is not an EchoReply.
         bad = _RESPONSE_HEADERS["identity"] + encode_message(2, b"\xff\xff") + _OK_RESPONSE_TRAILERS
+        # The unary request ended with FIN in the same write: EOF now, before any reply.
+        assert await raw.stream.receive_some() == b""
+        aborted = trio.Event()
+        raw.stream.set_abort_callback(aborted.set)
         await raw.stream.send_all(bad)
+        await aborted.wait()  # the request ended with FIN: the client aborts with STOP_SENDING
         try:
-            while await raw.stream.receive_some():
-                pass
-        except StreamReset as exc:
+            await raw.stream.send_all(b"\x00")
+        except StreamStopped as exc:
             resets.append(exc.error_code)
         seen.set()
         return StatusCode.OK
@@ -119,7 +123,7 @@ async def test_fast_path_bad_response_resets_and_channel_changes(
             assert info.value.code == StatusCode.INTERNAL
             assert call.status is None
             await seen.wait()
-            assert resets == [1]  # the client reset the stream (CANCELLED)
+            assert resets == [1]  # the client stopped the stream (CANCELLED)
             # Channel settings changed after creation are honoured per call.
             rig.channel.accept_encodings = ["gzip"]  # a list: still fine
             payload = b"ghostchain " * 2000
