@@ -32,6 +32,7 @@ from .errors import (
 )
 from .ratelimit import RateLimitedLog
 from .stream import QuicStream
+from .workers import StreamWorkers
 
 if TYPE_CHECKING:
     from .udp import UdpSocket
@@ -240,10 +241,8 @@ class Connection:
         self._streams: dict[int, QuicStream] = {}
         self._accept_queue: deque[QuicStream] = deque()
         self._accept_lot = trio.lowlevel.ParkingLot()
-        # (nursery, handler) while `serve_streams` runs: new peer streams start a task at once
-        self._stream_spawner: tuple[trio.Nursery, Callable[[QuicStream], Awaitable[Any]]] | None = (
-            None
-        )
+        # While `serve_streams` runs: new peer streams go to a serving task at once.
+        self._stream_spawner: StreamWorkers | None = None
         self._state_lot = trio.lowlevel.ParkingLot()  # handshake done / terminated
         self._rebind_hook: Callable[[], Awaitable[tuple[str, int]]] | None = None
         self._progress = trio.lowlevel.ParkingLot()  # writers / stream openers wait here
@@ -358,20 +357,24 @@ class Connection:
         return stream
 
     async def serve_streams(self, handler: Callable[[QuicStream], Awaitable[Any]]) -> None:
-        """Run `handler(stream)` in a new task for every stream the peer opens, until the
-        connection closes; then wait for the running handlers. The driver starts each task
-        as the stream arrives (no accept loop in between: one scheduler round less per
-        stream). Streams already waiting for `accept_stream` are served first."""
+        """Run `handler(stream)` in a task of its own for every stream the peer opens, until
+        the connection closes; then wait for the running handlers. The driver hands each
+        stream to a task as it arrives (no accept loop in between: one scheduler round less
+        per stream); tasks are reused from one stream to the next (see zquic.workers; the
+        handler may use `stream.serving_scope`). Streams already waiting for
+        `accept_stream` are served first."""
         await trio.lowlevel.checkpoint_if_cancelled()
         async with trio.open_nursery() as nursery:
-            self._stream_spawner = (nursery, handler)
+            workers = StreamWorkers(nursery, handler)
+            self._stream_spawner = workers
             try:
                 while self._accept_queue:
-                    nursery.start_soon(handler, self._accept_queue.popleft())
+                    workers.submit(self._accept_queue.popleft())
                 while not self.is_closed:
                     await self._accept_lot.park()
             finally:
                 self._stream_spawner = None
+                workers.close()
 
     # ---- connection control ----------------------------------------------------------------
     async def aclose(self, error_code: int = 0, reason: str = "") -> None:
@@ -834,7 +837,7 @@ class Connection:
             self._streams[sid] = s
             self._stats.streams_accepted += 1
             if spawner is not None:
-                spawner[0].start_soon(spawner[1], s)
+                spawner.submit(s)
             else:
                 self._accept_queue.append(s)
         self._max_peer_bidi = index

@@ -40,6 +40,9 @@ class QuicStream(trio.abc.HalfCloseableStream):
         self._sending = False
         self._unannounced = 0  # bytes read since we last flushed window updates
         self._abort_callback: Callable[[], None] | None = None
+        # Set while `Connection.serve_streams` runs this stream's handler: the serving task's
+        # cancel scope, the handler's to cancel or give a deadline (zquic.workers).
+        self.serving_scope: trio.CancelScope | None = None
 
     def __repr__(self) -> str:
         return f"<QuicStream id={self.stream_id} conn={self._conn!r}>"

@@ -1,8 +1,11 @@
-"""`Connection.serve_streams` (a task per peer stream, started by the driver) and
-`open_stream_nowait` (open without a scheduler round, WouldBlock at the peer's limit)."""
+"""`Connection.serve_streams` (a task per peer stream, started by the driver and reused from
+one stream to the next) and `open_stream_nowait` (open without a scheduler round, WouldBlock
+at the peer's limit)."""
 
 from __future__ import annotations
 
+import contextvars
+import math
 import os
 from functools import partial
 
@@ -72,6 +75,85 @@ async def test_serve_streams_runs_a_handler_per_stream(backend, run_server, clie
             await finished.wait()
     assert len(served) == 21
     assert len(set(served)) == 21
+
+
+async def _exchange(conn: zquic.Connection, payload: bytes) -> bytes:
+    stream = await conn.open_stream()
+    await stream.send_all(payload, eof=True)
+    reply = b""
+    while data := await stream.receive_some():
+        reply += data
+    await stream.aclose()
+    return reply
+
+
+async def test_serving_tasks_are_reused_without_leaking_state(backend, run_server, client_tls):
+    # Streams served one after another run on one task, yet each handler starts with fresh
+    # contextvars and an uncancelled scope without a deadline, whatever the previous did.
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("zquic_test_var", default="")
+    tasks: list[object] = []
+    seen: list[tuple[str, bool, float]] = []
+    finished = trio.Event()
+
+    async def serve(stream: zquic.QuicStream) -> None:
+        scope = stream.serving_scope
+        assert scope is not None
+        tasks.append(trio.lowlevel.current_task())
+        seen.append((var.get(), scope.cancel_called, scope.deadline))
+        data = b""
+        while more := await stream.receive_some():
+            data += more
+        var.set(data.decode())  # must not reach the next stream's handler
+        if data == b"deadline":
+            scope.deadline = trio.current_time() + 3600  # must be reset for the next stream
+        await stream.send_all(data, eof=True)
+        await stream.aclose()
+        if data == b"cancel":
+            scope.cancel()  # the handler is cancelled here; its task serves on with a new scope
+            await trio.lowlevel.checkpoint()
+
+    async def handler(conn: zquic.Connection) -> None:
+        await conn.serve_streams(serve)
+        finished.set()
+
+    with trio.fail_after(20):
+        async with run_server(handler=handler) as endpoint:
+            async with _connect(backend, endpoint, client_tls) as conn:
+                for payload in (b"a", b"deadline", b"cancel", b"b", b"c"):
+                    assert await _exchange(conn, payload) == payload
+            await finished.wait()  # idle serving tasks end with the connection
+    assert seen == [("", False, math.inf)] * 5
+    assert len(set(map(id, tasks))) == 1
+
+
+async def test_serving_tasks_grow_with_concurrent_streams(backend, run_server, client_tls):
+    # Streams that overlap each get a task: a handler that waits never delays another stream.
+    release = trio.Event()
+    waiting = 0
+    all_waiting = trio.Event()
+    tasks: set[int] = set()
+
+    async def serve(stream: zquic.QuicStream) -> None:
+        nonlocal waiting
+        tasks.add(id(trio.lowlevel.current_task()))
+        waiting += 1
+        if waiting == 8:
+            all_waiting.set()
+        await release.wait()
+        await _echo(stream)
+
+    async def handler(conn: zquic.Connection) -> None:
+        await conn.serve_streams(serve)
+
+    with trio.fail_after(20):
+        async with run_server(handler=handler) as endpoint:
+            async with _connect(backend, endpoint, client_tls) as conn:
+                async with trio.open_nursery() as nursery:
+                    for i in range(8):
+                        nursery.start_soon(_exchange, conn, b"%d" % i)
+                    await all_waiting.wait()
+                    release.set()
+    assert len(tasks) == 8
 
 
 async def test_open_stream_nowait(backend, run_server, client_tls):
