@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
+from random import getrandbits
 
 from ghost.bridge.v1 import bridge_pb2
 
@@ -57,10 +57,21 @@ def metadata_from_proto(entries: Sequence[bridge_pb2.MetadataEntry]) -> Metadata
     return tuple(out)
 
 
+_TRACE_ID_LOW = 1 << 64  # the trace id is the top 128 of 192 random bits, the span id the rest
+_SPAN_ID_MASK = _TRACE_ID_LOW - 1
+
+
 def new_traceparent(sampled: bool = True) -> str:
-    """A fresh W3C traceparent: version 00, random trace id and span id."""
-    ids = os.urandom(24).hex()  # one urandom call for both ids (what secrets.token_hex does)
-    return f"00-{ids[:32]}-{ids[32:]}-{'01' if sampled else '00'}"
+    """A fresh W3C traceparent: version 00, random trace id and span id.
+
+    Ids are not secrets: `random.getrandbits` as OpenTelemetry's RandomIdGenerator (no
+    syscall per call, unlike os.urandom; `random` reseeds in a forked child). An all-zero
+    trace or span id is invalid (W3C): drawn again."""
+    ids = getrandbits(192)
+    while ids < _TRACE_ID_LOW or not ids & _SPAN_ID_MASK:
+        ids = getrandbits(192)
+    h = ids.to_bytes(24).hex()  # faster than f"{ids:048x}"
+    return f"00-{h[:32]}-{h[32:]}-{'01' if sampled else '00'}"
 
 
 def parse_traceparent(value: str) -> tuple[str, str, str] | None:
