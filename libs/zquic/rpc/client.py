@@ -47,6 +47,8 @@ from .status import MessageTooLarge, ProtocolError, ResetCode, RpcError, StatusC
 
 R = TypeVar("R", bound=Message)
 
+_GRPC_REQUEST = FrameType.GRPC_REQUEST
+
 _RESET_TO_STATUS = {
     ResetCode.CANCELLED: StatusCode.CANCELLED,
     ResetCode.DEADLINE_EXCEEDED: StatusCode.DEADLINE_EXCEEDED,
@@ -85,6 +87,32 @@ class Channel:
         self._prefixes: dict[tuple[str, Metadata], bytes] = {}
         self._suffixes: dict[tuple[str | None, tuple[str, ...]], bytes] = {}
         self._response_headers: dict[tuple[str, ...], dict[bytes, str]] = {}
+        # (compression, accept_encodings, suffix, response headers) of the last unary call:
+        # reused while both attributes are the same objects (a tuple cannot change in place).
+        self._unary_setup: tuple[str | None, tuple[str, ...], bytes, dict[bytes, str]] | None = None
+
+    @property
+    def connection(self) -> Any:
+        return self._connection
+
+    @connection.setter
+    def connection(self, connection: Any) -> None:
+        self._connection = connection
+        # zquic's `open_stream_nowait` when offered, looked up once (not per call).
+        self._opener: Callable[[], Any] | None = getattr(connection, "open_stream_nowait", None)
+
+    def _unary_parts(self) -> tuple[bytes, dict[bytes, str]]:
+        """The CallHeader suffix and the response headers taken as is, for the settings now."""
+        compression = self.compression
+        accept = self.accept_encodings
+        setup = self._unary_setup
+        if setup is not None and setup[0] is compression and setup[1] is accept:
+            return setup[2], setup[3]
+        suffix = self._header_suffix()
+        headers = self._known_response_headers()
+        if type(accept) is tuple:  # a list may change in place: looked up every call
+            self._unary_setup = (compression, accept, suffix, headers)
+        return suffix, headers
 
     def _header_prefix(self, method: str, metadata: Metadata) -> bytes:
         key = (method, metadata)
@@ -121,19 +149,6 @@ class Channel:
         except GONE_ERRORS as exc:
             raise RpcError(StatusCode.UNAVAILABLE, f"cannot open a stream: {exc}") from None
 
-    def _open_stream_nowait(self) -> Any | None:
-        """A stream now when the connection offers one without waiting (zquic's
-        `open_stream_nowait`), else None: the caller awaits `open_stream()`."""
-        opener = getattr(self.connection, "open_stream_nowait", None)
-        if opener is None:
-            return None
-        try:
-            return opener()
-        except trio.WouldBlock:
-            return None
-        except GONE_ERRORS as exc:
-            raise RpcError(StatusCode.UNAVAILABLE, f"cannot open a stream: {exc}") from None
-
     def call(
         self,
         method: str,
@@ -150,6 +165,20 @@ class Channel:
 
 class Call(Generic[R]):
     """One call on its own stream; send/receive bounded by the deadline, reset when abandoned."""
+
+    # Per-call state starts as these class defaults (assigned on the instance when it changes):
+    # a unary call sets few of them.
+    _st: ClientCall | None = None  # the state machine, created when first needed
+    _stream: Any = None
+    _start_lock: trio.Lock | None = None  # created on first start(): unary skips it
+    _events: deque[Any]  # created on first start() as well
+    _pending = b""
+    # Requests sent (then half-close) on the first flush: server-streaming calls.
+    _initial: list[Message] | None = None
+    _write_closed = False
+    _closed = False
+    initial_metadata: Metadata | None = None
+    status: CallStatus | None = None
 
     def __init__(
         self,
@@ -180,18 +209,6 @@ class Call(Generic[R]):
         self.traceparent = str(traceparent or "")
         self._tracestate = tracestate
         self._metadata = md
-        self._st: ClientCall | None = None  # the state machine, created when first needed
-        self._stream: Any = None
-        self._start_lock: trio.Lock | None = None  # created on first start(): unary skips it
-        self._pending = b""
-        # Requests sent (then half-close) on the first flush: server-streaming calls.
-        self._initial: list[Message] | None = None
-        self._write_closed = False
-        self._events: deque[Any] = deque()
-        self._eof = False
-        self._closed = False
-        self.initial_metadata: Metadata | None = None
-        self.status: CallStatus | None = None
 
     @property
     def _state(self) -> ClientCall:
@@ -266,6 +283,7 @@ class Call(Generic[R]):
         """Open the stream and queue the header (sent with the first message or flush)."""
         if self._start_lock is None:
             self._start_lock = trio.Lock()
+            self._events = deque()
         async with self._start_lock:  # a bidi sender and receiver may both get here first
             if self._stream is None:
                 await self._start()
@@ -393,10 +411,10 @@ class Call(Generic[R]):
             self._closed = True
             raise RpcError(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the call")
         channel = self._channel
-        suffix = channel._header_suffix()
+        suffix, headers = channel._unary_parts()
         # Encoded before the stream opens: a message over the limit is refused with nothing sent.
         message = encode_message_frames(
-            FrameType.GRPC_REQUEST,
+            _GRPC_REQUEST,
             request.SerializeToString(),
             channel.max_message_size,
             channel.compression or IDENTITY,
@@ -406,10 +424,10 @@ class Call(Generic[R]):
         expired = False
         try:
             if deadline is None:  # no scope at all: the cheapest path
-                response = await self._unary_exchange(message, suffix)
+                response = await self._unary_exchange(message, suffix, headers)
             else:
                 with trio.move_on_at(deadline) as scope:
-                    response = await self._unary_exchange(message, suffix)
+                    response = await self._unary_exchange(message, suffix, headers)
                 expired = scope.cancelled_caught
         except RpcError:
             raise
@@ -448,12 +466,22 @@ class Call(Generic[R]):
             raise RpcError(StatusCode.INTERNAL, "no response message for a unary call")
         return response
 
-    async def _unary_exchange(self, message: bytes, suffix: bytes) -> R | None:
+    async def _unary_exchange(
+        self, message: bytes, suffix: bytes, headers: dict[bytes, str]
+    ) -> R | None:
         channel = self._channel
         # No scheduler round to open: the read of the reply below is the call's checkpoint
         # (a task cancelled already stops here, before anything is sent).
         await trio.lowlevel.checkpoint_if_cancelled()
-        stream = channel._open_stream_nowait()
+        stream = None
+        opener = channel._opener  # a stream now when the connection offers one without waiting
+        if opener is not None:
+            try:
+                stream = opener()
+            except trio.WouldBlock:
+                pass
+            except GONE_ERRORS as exc:
+                raise RpcError(StatusCode.UNAVAILABLE, f"cannot open a stream: {exc}") from None
         if stream is None:
             stream = await channel.open_stream()
         self._stream = stream
@@ -485,7 +513,7 @@ class Call(Generic[R]):
             self._write_closed = True  # the server's status follows on the read side
         data = await stream.receive_some(RECEIVE_CHUNK)
         max_size = channel.max_message_size
-        whole = split_unary_response(data, channel._known_response_headers(), max_size)
+        whole = split_unary_response(data, headers, max_size)
         if whole is None:  # anything unusual: the state machine
             return await self._read_unary(stream, data)
         payload, encoding = whole
