@@ -48,6 +48,7 @@ from .status import MessageTooLarge, ProtocolError, ResetCode, RpcError, StatusC
 R = TypeVar("R", bound=Message)
 
 _GRPC_REQUEST = FrameType.GRPC_REQUEST
+_join = b"".join
 _TRACEPARENT_SIZE = 55  # "00-<32 hex>-<16 hex>-01"
 _TRACEPARENT_MARK = "t" * _TRACEPARENT_SIZE  # stands in for one in a cached header
 
@@ -226,9 +227,12 @@ class Call(Generic[R]):
             if not traceparent:
                 traceparent = next((v for k, v in md if k == "traceparent"), None)
             md = tuple((k, v) for k, v in md if k not in ("traceparent", "tracestate"))
-        if not traceparent and channel.generate_traceparent:
-            traceparent = new_traceparent()
-        self.traceparent = str(traceparent or "")
+        if traceparent:
+            self.traceparent = str(traceparent)
+        elif channel.generate_traceparent:
+            self.traceparent = new_traceparent()
+        else:
+            self.traceparent = ""
         self._tracestate = tracestate
         self._metadata = md
 
@@ -517,7 +521,7 @@ class Call(Generic[R]):
         else:
             timeout_ms = timeout_to_ms(max(deadline - trio.current_time(), 0.001))
         if head is not None and traceparent.isascii():  # the common case: no re-encoding
-            request = head + traceparent.encode() + suffix + message + END_REQUEST_FRAME
+            request = _join((head, traceparent.encode(), suffix, message, END_REQUEST_FRAME))
         else:
             request = (
                 encode_call_header_parts(
