@@ -22,6 +22,7 @@ import structlog
 import trio
 from cryptography import x509
 
+from . import busypoll
 from .backend import Backend, FlowWindows
 from .errors import (
     ConnectionClosed,
@@ -85,26 +86,30 @@ class _FlushInstrument(trio.abc.Instrument):
         self._runnable = _runq_probe()
         self._token = trio.lowlevel.current_trio_token()
         self.now = trio.lowlevel.current_clock().current_time  # = trio.current_time, shorter
+        self.busy = busypoll.for_this_run()
 
     def before_io_wait(self, timeout: float) -> None:
-        if not self.dirty:
-            return
         try:
-            now = self.now()
-            if self._runnable() and now - self.since < FLUSH_GUARD:
-                return
-            if timeout <= 0:
-                self.flush()
-                return
-            self.wake_by, self.poke = now + timeout, False
-            try:
-                self.flush()
-            finally:
-                self.wake_by = math.inf
-            if self.poke or self._runnable():
-                # The flush woke a task (e.g. a writer waiting for send budget) or armed a
-                # timer after trio chose how long to sleep: make the I/O wait return at once.
-                self._token.run_sync_soon(_noop)
+            if self.dirty:
+                now = self.now()
+                if self._runnable() and now - self.since < FLUSH_GUARD:
+                    return
+                if timeout <= 0:
+                    self.flush()
+                    return
+                self.wake_by, self.poke = now + timeout, False
+                try:
+                    self.flush()
+                finally:
+                    self.wake_by = math.inf
+                if self.poke or self._runnable():
+                    # The flush woke a task (e.g. a writer waiting for send budget) or armed
+                    # a timer after trio chose how long to sleep: make the I/O wait return
+                    # at once.
+                    self._token.run_sync_soon(_noop)
+                    return
+            if timeout > 0:
+                self.busy.before_sleep(timeout)  # the loop is idle: maybe spin (busypoll)
         except Exception:  # trio drops an instrument that raises: never let it
             log.exception("zquic flush failed")
 

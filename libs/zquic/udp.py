@@ -16,6 +16,7 @@ from typing import Any
 import structlog
 import trio
 
+from . import busypoll
 from .ratelimit import RateLimitedLog
 
 log = structlog.get_logger("zquic.udp")
@@ -37,6 +38,7 @@ class UdpSocket:
         self.datagrams_sent = 0
         self.datagrams_received = 0
         self.send_drops = 0
+        self._busy: busypoll.RunBusyPoll | None = None  # registered on the first read
 
     @classmethod
     def bind(cls, host: str, port: int, family: int | None = None) -> UdpSocket:
@@ -66,6 +68,9 @@ class UdpSocket:
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            if self._busy is not None:
+                self._busy.sockets.unregister(self.sock.fileno())
+                self._busy = None
             trio.lowlevel.notify_closing(self.sock)  # wakes readers/writers parked on it
             self.sock.close()
             self._queued.set()
@@ -121,12 +126,18 @@ class UdpSocket:
     async def receive_batch(self) -> list[tuple[bytes, Any]]:
         """Wait for readability, then drain up to RECV_BATCH datagrams without awaiting."""
         batch: list[tuple[bytes, Any]] = []
+        busy = self._busy
+        if busy is None and not self._closed:
+            busy = self._busy = busypoll.for_this_run()
+            busy.sockets.register(self.sock.fileno())
         while not batch:
             if self._closed:
                 raise trio.ClosedResourceError("UDP socket closed")
             await trio.lowlevel.wait_readable(self.sock)
             if self._closed:
                 raise trio.ClosedResourceError("UDP socket closed")
+            if busy is not None:
+                busy.policy.woke()
             recvfrom = self.sock.recvfrom
             for _ in range(RECV_BATCH):
                 try:
