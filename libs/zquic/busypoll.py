@@ -27,11 +27,14 @@ import select
 import time
 from collections.abc import Callable
 
+import structlog
 import trio
 
 DEFAULT_BUDGET = 500e-6
 MAX_MISSES = 3
 ENV = "ZQUIC_BUSY_POLL_US"
+
+log = structlog.get_logger("zquic.busypoll")
 
 
 def budget_from_env(environ: dict[str, str] | None = None) -> float:
@@ -157,6 +160,13 @@ def for_this_run() -> RunBusyPoll:
     try:
         return _RUN.get()
     except LookupError:
-        run = RunBusyPoll(budget_from_env() if _BUDGET is None else _BUDGET)
+        budget = _BUDGET
+        if budget is None:
+            try:
+                budget = budget_from_env()
+            except ValueError as exc:  # a bad setting must not stop a daemon: say so, go on
+                log.warning("zquic busy poll setting ignored", error=str(exc))
+                budget = DEFAULT_BUDGET
+        run = RunBusyPoll(budget)
         _RUN.set(run)
         return run

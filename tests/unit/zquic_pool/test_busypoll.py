@@ -111,3 +111,25 @@ def test_poll_set_sees_a_readable_socket() -> None:
     finally:
         a.close()
         b.close()
+
+
+def test_run_budget_from_env_and_a_bad_value_is_ignored(monkeypatch) -> None:
+    import trio
+    from structlog.testing import capture_logs
+    from zquic import busypoll
+
+    async def budget() -> float:
+        return busypoll.for_this_run().policy.budget
+
+    monkeypatch.setenv(ENV, "120")
+    assert trio.run(budget) == pytest.approx(120e-6)
+    monkeypatch.setenv(ENV, "lots")
+    with capture_logs() as logs:
+        assert trio.run(budget) == DEFAULT_BUDGET
+    assert [e["event"] for e in logs] == ["zquic busy poll setting ignored"]
+    assert ENV in logs[0]["error"]
+    busypoll.configure(0)
+    try:
+        assert trio.run(budget) == 0.0  # configure() wins over the environment
+    finally:
+        busypoll.configure(None)
