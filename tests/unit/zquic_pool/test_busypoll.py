@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from zquic.busypoll import DEFAULT_BUDGET, ENV, MAX_MISSES, BusyPoll, PollSet, budget_from_env
+from zquic.busypoll import (
+    DEFAULT_BUDGET,
+    ENV,
+    MAX_MISSES,
+    PAUSE_EVERY,
+    BusyPoll,
+    PollSet,
+    budget_from_env,
+)
 
 
 class FakeClock:
@@ -20,6 +28,7 @@ def _policy(budget: float, ready_after: list[float | None], clock: FakeClock) ->
     state = {"start": None}
 
     def ready() -> bool:
+        clock.now += 2e-6  # a poll takes time too
         if state["start"] is None:
             state["start"] = clock.now
         at = ready_after[0]
@@ -30,8 +39,12 @@ def _policy(budget: float, ready_after: list[float | None], clock: FakeClock) ->
 
     def pause() -> None:
         clock.now += 10e-6
+        pauses.append(clock.now)
 
-    return BusyPoll(budget, ready, clock, pause)
+    pauses: list[float] = []
+    policy = BusyPoll(budget, ready, clock, pause)
+    policy.pauses = pauses  # type: ignore[attr-defined]
+    return policy
 
 
 def test_spin_returns_as_soon_as_a_socket_is_readable() -> None:
@@ -48,6 +61,8 @@ def test_spin_never_outlasts_the_budget_or_trio_timeout() -> None:
     policy.before_sleep(timeout=1.0)
     assert policy.hits == 0 and policy.misses == 1
     assert 500e-6 <= clock.now < 520e-6
+    # The core is yielded now and then during a spin (every PAUSE_EVERY polls), not never.
+    assert 5 <= len(policy.pauses) < 500e-6 / 2e-6 / PAUSE_EVERY + 1  # type: ignore[attr-defined]
     start = clock.now
     policy.before_sleep(timeout=50e-6)  # a timer is due sooner than the budget
     assert clock.now - start < 70e-6
