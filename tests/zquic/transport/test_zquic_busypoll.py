@@ -6,29 +6,14 @@ from __future__ import annotations
 import trio
 import zquic
 from zquic import busypoll
+from zquic_exchanges import exchange, serve_echo
 
 ALPN = ["zquic-test"]
 
 
-async def _echo(conn: zquic.Connection) -> None:
-    async def serve(stream: zquic.QuicStream) -> None:
-        data = b""
-        while more := await stream.receive_some():
-            data += more
-        await stream.send_all(data, eof=True)
-        await stream.aclose()
-
-    await conn.serve_streams(serve)
-
-
 async def _exchanges(conn: zquic.Connection, n: int) -> None:
     for i in range(n):
-        stream = await conn.open_stream()
-        await stream.send_all(b"%d" % i, eof=True)
-        reply = b""
-        while data := await stream.receive_some():
-            reply += data
-        assert reply == b"%d" % i
+        assert await exchange(conn, b"%d" % i) == b"%d" % i
 
 
 async def test_idle_loop_spins_and_catches_datagrams(backend, tmp_path):
@@ -58,7 +43,7 @@ async def test_zero_budget_never_spins(backend, run_server, client_tls):
     run = busypoll.for_this_run()
     run.policy.budget = 0.0
     with trio.fail_after(20):
-        async with run_server(handler=_echo) as endpoint:
+        async with run_server(handler=serve_echo) as endpoint:
             async with zquic.connect(
                 "127.0.0.1", endpoint.local_address[1], tls=client_tls(),
                 alpn_protocols=ALPN, backend=backend,

@@ -5,27 +5,21 @@ from __future__ import annotations
 
 import trio
 import zquic
+from zquic_exchanges import echo
+from zquic_exchanges import exchange as _exchange
 
 ALPN = ["zquic-test"]
 
 
 async def _answer_once(conn: zquic.Connection) -> None:
-    """Read each request to EOF and answer with data + FIN (a unary call's shape)."""
-
-    async def serve(stream: zquic.QuicStream) -> None:
-        request = b""
-        while data := await stream.receive_some():
-            request += data
-        await stream.send_all(request, eof=True)
-        await stream.aclose()
-
+    """Echo every stream (a unary call's shape) through an accept loop."""
     async with trio.open_nursery() as nursery:
         while True:
             try:
                 stream = await conn.accept_stream()
             except zquic.errors.ConnectionClosed:
                 return
-            nursery.start_soon(serve, stream)
+            nursery.start_soon(echo, stream)
 
 
 async def _quiesce(conn: zquic.Connection) -> None:
@@ -40,16 +34,6 @@ async def _quiesce(conn: zquic.Connection) -> None:
         received = after["datagrams_received"] - before["datagrams_received"]
         if (sent, received) == (1, 1):
             return
-
-
-async def _exchange(conn: zquic.Connection, payload: bytes) -> bytes:
-    stream = await conn.open_stream()
-    await stream.send_all(payload, eof=True)
-    reply = b""
-    while data := await stream.receive_some():
-        reply += data
-    await stream.aclose()
-    return reply
 
 
 async def test_request_reply_datagrams_are_coalesced(backend, run_server, client_tls):

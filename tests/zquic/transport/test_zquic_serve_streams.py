@@ -12,6 +12,8 @@ from functools import partial
 import pytest
 import trio
 import zquic
+from zquic_exchanges import echo as _echo
+from zquic_exchanges import exchange as _exchange
 
 ALPN = ["zquic-test"]
 
@@ -24,14 +26,6 @@ def _connect(backend, endpoint, client_tls):
         alpn_protocols=ALPN,
         backend=backend,
     )
-
-
-async def _echo(stream: zquic.QuicStream) -> None:
-    data = b""
-    while more := await stream.receive_some():
-        data += more
-    await stream.send_all(data, eof=True)
-    await stream.aclose()
 
 
 async def test_serve_streams_runs_a_handler_per_stream(backend, run_server, client_tls):
@@ -75,16 +69,6 @@ async def test_serve_streams_runs_a_handler_per_stream(backend, run_server, clie
             await finished.wait()
     assert len(served) == 21
     assert len(set(served)) == 21
-
-
-async def _exchange(conn: zquic.Connection, payload: bytes) -> bytes:
-    stream = await conn.open_stream()
-    await stream.send_all(payload, eof=True)
-    reply = b""
-    while data := await stream.receive_some():
-        reply += data
-    await stream.aclose()
-    return reply
 
 
 async def test_serving_tasks_are_reused_without_leaking_state(backend, run_server, client_tls):
