@@ -73,32 +73,40 @@ class BusyPoll:
         self.hits = 0
         self._asleep_at: float | None = None
 
-    def before_sleep(self, timeout: float) -> None:
-        """The run loop is idle and about to wait up to `timeout` s: spin if worth it."""
+    def before_sleep(self, timeout: float) -> bool:
+        """The run loop is idle and about to wait up to `timeout` s: spin if worth it. True
+        when the spin ran until `timeout`: a deadline is due, so trio must not sleep now (it
+        chose its wait before the spin)."""
         if self.budget <= 0 or timeout <= 0:
-            return
+            return False
         clock = self._clock
-        if self.active:
-            self.spins += 1
-            end = clock() + min(timeout, self.budget)
-            ready = self._ready
-            pause = self._pause
-            polls = 0
-            while True:
-                if ready():
-                    self.hits += 1
-                    self.misses = 0
-                    self._asleep_at = None
-                    return
-                if clock() >= end:
-                    break
-                polls += 1
-                if polls % PAUSE_EVERY == 0:
-                    pause()  # now and then let another runnable process have this core
-            self.misses += 1
-            if self.misses >= MAX_MISSES:
-                self.active = False
+        if not self.active:
+            self._asleep_at = clock()
+            return False
+        self.spins += 1
+        end = clock() + min(timeout, self.budget)
+        ready = self._ready
+        pause = self._pause
+        polls = 0
+        while True:
+            if ready():
+                self.hits += 1
+                self.misses = 0
+                self._asleep_at = None
+                return False
+            if clock() >= end:
+                break
+            polls += 1
+            if polls % PAUSE_EVERY == 0:
+                pause()  # now and then let another runnable process have this core
+        if timeout <= self.budget:
+            self._asleep_at = None
+            return True  # a timer, not silence, ended the spin: no miss
+        self.misses += 1
+        if self.misses >= MAX_MISSES:
+            self.active = False
         self._asleep_at = clock()
+        return False
 
     def woke(self) -> None:
         """A socket turned readable (the reader's wait returned)."""
@@ -142,9 +150,9 @@ class RunBusyPoll:
         self.sockets = PollSet()
         self.policy = BusyPoll(budget, self.sockets.ready)
 
-    def before_sleep(self, timeout: float) -> None:
-        if self.sockets:
-            self.policy.before_sleep(timeout)
+    def before_sleep(self, timeout: float) -> bool:
+        """See `BusyPoll.before_sleep`."""
+        return bool(self.sockets) and self.policy.before_sleep(timeout)
 
 
 _BUDGET: float | None = None

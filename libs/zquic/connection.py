@@ -108,8 +108,8 @@ class _FlushInstrument(trio.abc.Instrument):
                     # at once.
                     self._token.run_sync_soon(_noop)
                     return
-            if timeout > 0:
-                self.busy.before_sleep(timeout)  # the loop is idle: maybe spin (busypoll)
+            if timeout > 0 and self.busy.before_sleep(timeout):  # idle: maybe spin (busypoll)
+                self._token.run_sync_soon(_noop)  # the spin ran into a deadline: no sleep now
         except Exception:  # trio drops an instrument that raises: never let it
             log.exception("zquic flush failed")
 
@@ -247,7 +247,7 @@ class Connection:
         self._accept_queue: deque[QuicStream] = deque()
         self._accept_lot = trio.lowlevel.ParkingLot()
         # While `serve_streams` runs: new peer streams go to a serving task at once.
-        self._stream_spawner: StreamWorkers | None = None
+        self._stream_workers: StreamWorkers | None = None
         self._state_lot = trio.lowlevel.ParkingLot()  # handshake done / terminated
         self._rebind_hook: Callable[[], Awaitable[tuple[str, int]]] | None = None
         self._progress = trio.lowlevel.ParkingLot()  # writers / stream openers wait here
@@ -371,14 +371,14 @@ class Connection:
         await trio.lowlevel.checkpoint_if_cancelled()
         async with trio.open_nursery() as nursery:
             workers = StreamWorkers(nursery, handler)
-            self._stream_spawner = workers
+            self._stream_workers = workers
             try:
                 while self._accept_queue:
                     workers.submit(self._accept_queue.popleft())
                 while not self.is_closed:
                     await self._accept_lot.park()
             finally:
-                self._stream_spawner = None
+                self._stream_workers = None
                 workers.close()
 
     # ---- connection control ----------------------------------------------------------------
@@ -835,18 +835,18 @@ class Connection:
         if index <= self._max_peer_bidi:
             return None  # already accepted and forgotten
         # Streams below this one were implicitly opened by the peer (RFC 9000 section 3.2).
-        spawner = self._stream_spawner
+        workers = self._stream_workers
         for i in range(self._max_peer_bidi + 1, index + 1):
             sid = (i << 2) | (stream_id & 3)
             s = QuicStream(self, sid)
             self._streams[sid] = s
             self._stats.streams_accepted += 1
-            if spawner is not None:
-                spawner.submit(s)
+            if workers is not None:
+                workers.submit(s)
             else:
                 self._accept_queue.append(s)
         self._max_peer_bidi = index
-        if spawner is None:
+        if workers is None:
             self._accept_lot.unpark_all()
         s = self._streams[stream_id]
         if reset is not None:

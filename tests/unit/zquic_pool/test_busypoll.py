@@ -58,16 +58,18 @@ def test_spin_returns_as_soon_as_a_socket_is_readable() -> None:
 def test_spin_never_outlasts_the_budget_or_trio_timeout() -> None:
     clock = FakeClock()
     policy = _policy(500e-6, [None], clock)
-    policy.before_sleep(timeout=1.0)
+    assert policy.before_sleep(timeout=1.0) is False  # silence: trio sleeps as planned
     assert policy.hits == 0 and policy.misses == 1
     assert 500e-6 <= clock.now < 520e-6
     # The core is yielded now and then during a spin (every PAUSE_EVERY polls), not never.
     assert 5 <= len(policy.pauses) < 500e-6 / 2e-6 / PAUSE_EVERY + 1  # type: ignore[attr-defined]
     start = clock.now
-    policy.before_sleep(timeout=50e-6)  # a timer is due sooner than the budget
-    assert clock.now - start < 70e-6
+    # A timer due sooner than the budget ends the spin; trio must then not sleep (True), and
+    # it is not counted as a miss.
+    assert policy.before_sleep(timeout=50e-6) is True
+    assert clock.now - start < 70e-6 and policy.misses == 1
     clock.now = 0.0
-    policy.before_sleep(timeout=0)  # tasks are runnable: trio will not sleep, no spin
+    assert policy.before_sleep(timeout=0) is False  # tasks are runnable: no spin
     assert clock.now == 0.0 and policy.spins == 2
 
 
