@@ -203,6 +203,19 @@ class _MessageDecoder:
 class ServerCall:
     """Server half of one call: parses the request stream, produces the response stream."""
 
+    __slots__ = (
+        "_encoding",
+        "_encodings",
+        "_frames_",
+        "_in_",
+        "_max_message_size",
+        "_threshold",
+        "header",
+        "header_sent",
+        "request_ended",
+        "trailers_sent",
+    )
+
     def __init__(
         self,
         *,
@@ -215,9 +228,9 @@ class ServerCall:
         # pass (`split_unary_request`) never needs them.
         self._frames_: FrameDecoder | None = None
         self._in_: _MessageDecoder | None = None
-        self._out = _MessageEncoder(
-            FrameType.GRPC_RESPONSE, max_message_size, compression_threshold
-        )
+        # The response encoder's state (a GRPC_RESPONSE `_MessageEncoder`, kept inline).
+        self._threshold = compression_threshold
+        self._encoding = IDENTITY
         self._encodings = encodings
         self.header: bridge_pb2.CallHeader | None = None
         self.request_ended = False
@@ -238,7 +251,7 @@ class ServerCall:
 
     @property
     def response_encoding(self) -> str:
-        return self._out.encoding
+        return self._encoding
 
     def receive_data(self, data: bytes) -> list[Event]:
         events: list[Event] = []
@@ -260,7 +273,10 @@ class ServerCall:
             self._in.encoding = encoding
         accepted = header.accept_encoding
         if accepted:
-            self._out.encoding = choose_encoding(accepted, self._encodings)
+            for enc in self._encodings:  # choose_encoding(), inline
+                if enc in accepted:
+                    self._encoding = enc
+                    break
 
     def _on_frame(self, frame: Frame) -> list[Event]:
         if self.header is None:
@@ -302,13 +318,14 @@ class ServerCall:
         if self.header_sent or self.trailers_sent:
             raise CallStateError("response header already sent")
         self.header_sent = True
+        encoding = self._encoding
         if not metadata:
-            cached = _RESPONSE_HEADERS.get(self._out.encoding)
+            cached = _RESPONSE_HEADERS.get(encoding)
             if cached is not None:
                 return cached
         hdr = bridge_pb2.ResponseHeader(
             metadata=metadata_to_proto(metadata),
-            message_encoding="" if is_identity(self._out.encoding) else self._out.encoding,
+            message_encoding="" if is_identity(encoding) else encoding,
         )
         body = hdr.SerializeToString()
         if len(body) > MAX_HEADER_BODY:
@@ -319,9 +336,8 @@ class ServerCall:
         """A response message (preceded by the response header if not yet sent)."""
         if self.trailers_sent:
             raise CallStateError("message after trailers")
-        out = self._out
         encoded = encode_message_frames(
-            FrameType.GRPC_RESPONSE, data, out.max_size, out.encoding, out.threshold
+            FrameType.GRPC_RESPONSE, data, self._max_message_size, self._encoding, self._threshold
         )
         return encoded if self.header_sent else self.send_header() + encoded
 
@@ -329,6 +345,8 @@ class ServerCall:
         if self.trailers_sent:
             raise CallStateError("trailers already sent")
         self.trailers_sent = True
+        if status is _OK_STATUS:
+            return _OK_RESPONSE_TRAILERS
         return encode_status(FrameType.GRPC_RESPONSE, status)
 
 

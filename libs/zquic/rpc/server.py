@@ -135,6 +135,18 @@ class _PeerGone(Exception):
 class CallContext:
     """What a handler knows about its call; passed as the second argument."""
 
+    # Per-call state most calls never change: class defaults, set on the instance when used.
+    _metadata: Metadata | None = None  # parsed on first use (most handlers never look)
+    _traceparent: str | None = None
+    _trace_id = ""
+    _tracestate: str | None = None
+    _trailing: Metadata = ()
+    _cancelled = False
+    cancel_reason: str | None = None
+    # The unary fast path's (stream, ServerCall) for send_initial_metadata, instead of a
+    # `send_initial_metadata` callable made for every call.
+    _unary_io: tuple[Any, Any] | None = None
+
     def __init__(
         self,
         *,
@@ -143,21 +155,14 @@ class CallContext:
         header: bridge_pb2.CallHeader,
         peer: PeerInfo,
         deadline: float | None,
-        send_initial_metadata: Callable[[Metadata], Awaitable[None]],
+        send_initial_metadata: Callable[[Metadata], Awaitable[None]] | None = None,
     ) -> None:
         self.service = service
         self.method = method
         self._header = header
-        self._metadata: Metadata | None = None  # parsed on first use (most handlers never look)
-        self._traceparent: str | None = None
-        self._trace_id = ""
-        self._tracestate: str | None = None
         self.peer = peer
         self.deadline = deadline
         self._send_initial = send_initial_metadata
-        self._trailing: Metadata = ()
-        self._cancelled = False
-        self.cancel_reason: str | None = None
 
     @property
     def metadata(self) -> Metadata:
@@ -234,7 +239,17 @@ class CallContext:
 
     async def send_initial_metadata(self, metadata: MetadataLike) -> None:
         """Send the response header now (else it goes out with the first response message)."""
-        await self._send_initial(normalize_metadata(metadata))
+        metadata = normalize_metadata(metadata)
+        if self._send_initial is not None:
+            await self._send_initial(metadata)
+            return
+        assert self._unary_io is not None
+        stream, call = self._unary_io
+        data = call.send_header(metadata)  # asked for explicitly: goes out now
+        try:
+            await stream.send_all(data)
+        except GONE_ERRORS as exc:
+            raise _PeerGone() from exc
 
     def abort(self, code: StatusCode, message: str = "", *, details: bytes = b"") -> NoReturn:
         raise RpcError(code, message, self._trailing, details=details)
@@ -384,8 +399,12 @@ class RpcServer:
     def _call_done(self) -> None:
         self._active -= 1
         if not self._active and self._idle is not None:
-            self._idle.set()
-            self._idle = None
+            self._call_done_idle()
+
+    def _call_done_idle(self) -> None:
+        assert self._idle is not None
+        self._idle.set()
+        self._idle = None
 
     # ---- connections and streams --------------------------------------------------------
 
@@ -411,13 +430,13 @@ class RpcServer:
     async def handle_stream(self, stream: Any, peer: PeerInfo | None = None) -> None:
         """Serve one stream: a call, or a control exchange. Never raises for bad input."""
         peer = peer or PeerInfo()
-        t0 = trio.current_time()
         quic = type(stream) is QuicStream
         try:
             try:
                 header_frame = None
                 whole = None
                 decoder: FrameDecoder | None = None
+                t0: float | None = None  # when the call arrived; None: now (nothing awaited)
                 if quic and stream.receive_buffered:
                     # Usually the whole request is here already: no header-timeout scope.
                     data = stream.receive_nowait(RECEIVE_CHUNK)
@@ -430,6 +449,7 @@ class RpcServer:
                         if decoder.peek_type() == FrameType.GRPC_REQUEST:
                             header_frame = decoder.next_frame()
                 if whole is None:
+                    t0 = trio.current_time()
                     if header_frame is None:
                         if decoder is None:
                             decoder = FrameDecoder()
@@ -495,11 +515,12 @@ class RpcServer:
         else:
             await close_quietly(stream)
 
-    async def _send_last(self, stream: Any, data: bytes) -> bool:
+    async def _send_last(self, stream: Any, data: bytes, *, nowait: bool = True) -> bool:
         """Write the end of a response + FIN; False if the peer is gone or the write stalled
-        past `trailer_timeout` (then the stream is reset with INTERNAL_ERROR)."""
+        past `trailer_timeout` (then the stream is reset with INTERNAL_ERROR). `nowait=False`:
+        the caller already tried `send_nowait`."""
         try:
-            if type(stream) is QuicStream:
+            if nowait and type(stream) is QuicStream:
                 try:
                     stream.send_nowait(data, eof=True)  # fits the send budget: no scheduler round
                     return True
@@ -525,18 +546,25 @@ class RpcServer:
         header: bridge_pb2.CallHeader,
         raw: bytes,
         hend: int,
-        t0: float,
+        t0: float | None,
         request: bytes | None,
     ) -> None:
         """`raw`: the bytes read so far, the HEADER frame being `raw[:hend]`; `request`: the
-        request message when `raw` held the whole unary request (`split_unary_request`)."""
-        started = time.perf_counter()
+        request message when `raw` held the whole unary request (`split_unary_request`);
+        `t0`: when the call arrived (None: now, nothing was awaited since)."""
+        # The duration is measured only for a log line or hook (`_log_calls` is settled by
+        # the first call's `_finish`).
+        timed = self._log_calls or self.on_call_done is not None
+        started = time.perf_counter() if timed else 0.0
         bound = self._methods.get(header.method)
         if bound is not None and bound.handler is not None and not self._draining:
             self._active += 1
             try:
                 timeout_ms = header.timeout_ms
-                deadline = t0 + timeout_ms / 1000 if timeout_ms else None
+                if timeout_ms:
+                    deadline = (trio.current_time() if t0 is None else t0) + timeout_ms / 1000
+                else:
+                    deadline = None
                 if bound.shape is Shape.UNARY_UNARY and type(stream) is QuicStream:
                     code, trace = await self._run_unary(
                         stream, peer, bound, header, raw, hend, request, deadline
@@ -544,11 +572,22 @@ class RpcServer:
                 else:
                     code, trace = await self._run_call(stream, peer, bound, header, raw, deadline)
                 self._finish(
-                    bound.service, bound.name, code, time.perf_counter() - started, trace, peer
+                    bound.service,
+                    bound.name,
+                    code,
+                    time.perf_counter() - started if timed else 0.0,
+                    trace,
+                    peer,
                 )
             finally:
-                self._call_done()
+                self._active -= 1
+                if not self._active and self._idle is not None:
+                    self._call_done_idle()
             return
+        if t0 is None:
+            t0 = trio.current_time()
+        if not timed:
+            started = time.perf_counter()
         _, service, name = header.method.split("/")
         if self._draining:
             # No handler runs, so no side effect: the client may retry elsewhere.
@@ -640,22 +679,10 @@ class RpcServer:
             compression_threshold=self.compression_threshold,
             encodings=self.encodings,
         )
-
-        async def send_initial(metadata: Metadata) -> None:
-            data = call.send_header(metadata)  # asked for explicitly: goes out now
-            try:
-                await stream.send_all(data)
-            except GONE_ERRORS as exc:
-                raise _PeerGone() from exc
-
         ctx = CallContext(
-            service=bound.service,
-            method=bound.name,
-            header=header,
-            peer=peer,
-            deadline=deadline,
-            send_initial_metadata=send_initial,
+            service=bound.service, method=bound.name, header=header, peer=peer, deadline=deadline
         )
+        ctx._unary_io = (stream, call)  # for ctx.send_initial_metadata()
         # The serving task's reusable scope when zquic.workers runs us (no scope of our own:
         # entering one costs ~7 us), else one for this call.
         shared = stream.serving_scope
@@ -683,18 +710,18 @@ class RpcServer:
                     call.accept_header(header)
                     if request is not None:
                         call.request_read()
-                        messages = [request]
+                        status, response = await self._invoke_unary(bound, ctx, call, request)
                     else:
                         # The whole request (one message, END) before the handler runs, as
                         # gRPC servers do; a second message stops reading (the handler path
                         # refuses it).
-                        messages = []
+                        messages: list[bytes] = []
                         _collect(call.receive_data(raw[hend:]), messages)
                         while not call.request_ended and len(messages) < 2:
                             data = await stream.receive_some(RECEIVE_CHUNK)
                             events = call.receive_data(data) if data else call.receive_eof()
                             _collect(events, messages)
-                    status, response = await self._invoke_unary(bound, ctx, call, messages)
+                        status, response = await self._invoke_unary(bound, ctx, call, messages)
                     if stream.receive_buffered:  # bytes after END that came during the handler
                         call.receive_data(stream.receive_nowait(RECEIVE_CHUNK))
                 except ProtocolError as exc:
@@ -729,27 +756,36 @@ class RpcServer:
             response = b""
             status = CallStatus(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
         last = response + call.send_trailers(status)
-        if shared is not None and shared.cancel_called:
-            with trio.CancelScope(shield=True):  # our shared scope stays cancelled
-                sent = await self._send_last(stream, last)
-        else:
-            sent = await self._send_last(stream, last)
-        if not sent:
+        try:
+            stream.send_nowait(last, eof=True)  # fits the send budget: no scheduler round
+        except trio.WouldBlock:
+            if shared is not None and shared.cancel_called:
+                with trio.CancelScope(shield=True):  # our shared scope stays cancelled
+                    sent = await self._send_last(stream, last, nowait=False)
+            else:
+                sent = await self._send_last(stream, last, nowait=False)
+            if not sent:
+                return StatusCode.CANCELLED, ctx
+        except GONE_ERRORS:
             return StatusCode.CANCELLED, ctx
         # The client's FIN came with its request (or comes later): no STOP_SENDING to send.
         stream.close_nowait(stop_sending=False)
         return status.code, ctx
 
     async def _invoke_unary(
-        self, bound: BoundMethod, ctx: CallContext, call: ServerCall, messages: list[bytes]
+        self, bound: BoundMethod, ctx: CallContext, call: ServerCall, request: bytes | list[bytes]
     ) -> tuple[CallStatus, bytes]:
         """Run a unary handler: its status and response frames (header + message; empty
-        when the status is not OK)."""
+        when the status is not OK). `request`: the request message, or the messages read
+        (a unary request has exactly one)."""
         handler = bound.handler
         assert handler is not None
         try:
-            request = _only_request(messages, bound.request_cls)
-            resp = await handler(request, ctx)
+            if type(request) is bytes:
+                msg = _parse(bound.request_cls, request)
+            else:
+                msg = _only_request(request, bound.request_cls)  # type: ignore[arg-type]
+            resp = await handler(msg, ctx)
             cls = bound.response_cls
             if type(resp) is not cls and (
                 not isinstance(resp, Message)

@@ -216,3 +216,20 @@ def test_status_enum_matches_proto() -> None:
     proto = {v.name: v.number for v in bridge_pb2.StatusCode.DESCRIPTOR.values}
     assert proto == {c.name: c.value for c in StatusCode}
     assert len(proto) == 17
+
+
+def test_server_ok_trailers_and_encoding_choice_match_the_general_encoders() -> None:
+    from zquic.rpc.call import _OK_STATUS, choose_encoding, encode_status
+
+    ok = encode_status(FrameType.GRPC_RESPONSE, CallStatus(StatusCode.OK))
+    for status in (_OK_STATUS, CallStatus(StatusCode.OK)):
+        assert ServerCall().send_trailers(status) == ok
+    for accepted, ours in [
+        (["gzip", "deflate"], ("deflate", "gzip")),
+        (["gzip"], ("deflate", "gzip")),
+        (["br"], ("deflate", "gzip")),
+        (["deflate"], ()),
+    ]:
+        server = ServerCall(encodings=ours)
+        server.accept_header(bridge_pb2.CallHeader(method="/s/m", accept_encoding=accepted))
+        assert server.response_encoding == choose_encoding(accepted, ours)

@@ -134,3 +134,29 @@ async def test_fast_path_bad_response_resets_and_channel_changes(
             rig.channel.compression = "gzip"
             rig.channel.compression_threshold = 10
             assert (await rig.stub.Unary(echo_pb2.EchoRequest(payload=payload))).payload == payload
+
+
+async def test_fast_path_response_over_the_send_budget_and_initial_metadata(
+    open_rig: Any, echo_pb2: Any
+) -> None:
+    import os
+
+    # Incompressible and larger than the connection's send buffer (512 KiB): the one-shot
+    # write would block, so the response goes out through the waiting path.
+    payload = os.urandom(1536 * 1024)
+    with trio.fail_after(20):
+        async with open_rig() as rig:
+            for timeout in (None, 10):
+                resp, call = await rig.stub.Unary.with_call(
+                    echo_pb2.EchoRequest(payload=payload), timeout=timeout
+                )
+                assert resp.payload == payload and call.code == StatusCode.OK
+            # send_initial_metadata on the unary fast path: the header goes out before the
+            # message, then trailing metadata with the trailers.
+            resp, call = await rig.stub.Unary.with_call(
+                echo_pb2.EchoRequest(mode="meta"), timeout=10
+            )
+            assert call.initial_metadata == (("initial", "yes"),)
+            assert call.trailing_metadata == (("trailer", "t1"), ("trailer-bin", b"\xff"))
+    assert [c[2] for c in rig.calls] == [StatusCode.OK] * 3
+    assert all(c[3] > 0 for c in rig.calls)  # durations measured for the hook
