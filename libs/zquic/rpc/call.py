@@ -120,15 +120,17 @@ def parse_call_header_frame(frame: Frame) -> bridge_pb2.CallHeader:
     return parse_call_header_body(frame.body)
 
 
+_CALL_HEADER_FROM_STRING = bridge_pb2.CallHeader.FromString
+
+
 def parse_call_header_body(body: bytes) -> bridge_pb2.CallHeader:
     """The CallHeader of a HEADER frame's body, with its method validated."""
-    header = bridge_pb2.CallHeader()
     try:
-        header.ParseFromString(body)
+        header = _CALL_HEADER_FROM_STRING(body)
     except (DecodeError, ValueError, RuntimeError) as exc:
         raise ProtocolError(f"malformed call header: {exc}") from None
     method = header.method
-    if method[:1] != "/" or method.count("/") != 2:
+    if method.count("/") != 2 or not method.startswith("/"):
         raise ProtocolError(f"malformed method {method!r}")
     return header
 
@@ -336,10 +338,17 @@ class ServerCall:
         """A response message (preceded by the response header if not yet sent)."""
         if self.trailers_sent:
             raise CallStateError("message after trailers")
+        encoding = self._encoding
         encoded = encode_message_frames(
-            FrameType.GRPC_RESPONSE, data, self._max_message_size, self._encoding, self._threshold
+            FrameType.GRPC_RESPONSE, data, self._max_message_size, encoding, self._threshold
         )
-        return encoded if self.header_sent else self.send_header() + encoded
+        if self.header_sent:
+            return encoded
+        head = _RESPONSE_HEADERS.get(encoding)  # send_header() without metadata, cached
+        if head is None:
+            return self.send_header() + encoded
+        self.header_sent = True
+        return head + encoded
 
     def send_trailers(self, status: CallStatus) -> bytes:
         if self.trailers_sent:
