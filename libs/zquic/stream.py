@@ -30,7 +30,7 @@ class QuicStream(trio.abc.HalfCloseableStream):
         self._recv_buf = bytearray()
         self._recv_eof = False  # FIN received
         self._recv_error: StreamReset | None = None  # peer RESET_STREAM
-        self._recv_lot = trio.lowlevel.ParkingLot()
+        self._reader: trio.lowlevel.Task | None = None  # the task parked in receive_some
         self._send_error: StreamStopped | None = None  # peer STOP_SENDING
         self._send_finished = False  # FIN or RESET queued by us
         self._send_interrupted = False  # a send_all did not complete
@@ -57,8 +57,8 @@ class QuicStream(trio.abc.HalfCloseableStream):
             self._conn._buffered(self, len(data))
         if end_stream:
             self._recv_eof = True
-        if self._recv_lot:
-            self._recv_lot.unpark_all()
+        if self._reader is not None:
+            self._wake_reader()
 
     def _on_reset(self, error_code: int) -> None:
         if not self._recv_eof or self._recv_buf:
@@ -67,7 +67,7 @@ class QuicStream(trio.abc.HalfCloseableStream):
         n = len(self._recv_buf)
         self._recv_buf.clear()
         self._conn._consume(self.stream_id, n)
-        self._recv_lot.unpark_all()
+        self._wake_reader()
         self._fire_abort()
 
     def _on_stop_sending(self, error_code: int) -> None:
@@ -78,9 +78,27 @@ class QuicStream(trio.abc.HalfCloseableStream):
 
     def _wake(self) -> None:
         """The connection closed (or changed state): wake blocked tasks."""
-        self._recv_lot.unpark_all()
+        self._wake_reader()
         if self._conn.is_closed:
             self._fire_abort()
+
+    # One reader at a time (receive_some refuses a second): a single parked task, not a
+    # ParkingLot (its OrderedDict and generator cost ~2 us per wake-up on the hot path).
+    async def _park_reader(self) -> None:
+        task = self._reader = trio.lowlevel.current_task()
+
+        def abort(_: object) -> trio.lowlevel.Abort:
+            if self._reader is task:
+                self._reader = None
+            return trio.lowlevel.Abort.SUCCEEDED
+
+        await trio.lowlevel.wait_task_rescheduled(abort)
+
+    def _wake_reader(self) -> None:
+        task = self._reader
+        if task is not None:
+            self._reader = None
+            trio.lowlevel.reschedule(task)
 
     def _fire_abort(self) -> None:
         cb, self._abort_callback = self._abort_callback, None
@@ -157,7 +175,7 @@ class QuicStream(trio.abc.HalfCloseableStream):
                         await trio.lowlevel.cancel_shielded_checkpoint()
                     return b""
                 self._conn._raise_if_closed()
-                await self._recv_lot.park()
+                await self._park_reader()
                 parked = True
             n = min(len(self._recv_buf), max_bytes or DEFAULT_READ)
             data = bytes(self._recv_buf[:n])
@@ -292,7 +310,7 @@ class QuicStream(trio.abc.HalfCloseableStream):
         n = len(self._recv_buf)
         self._recv_buf.clear()
         conn._consume(self.stream_id, n)
-        self._recv_lot.unpark_all()
+        self._wake_reader()
         conn._flush()
         conn._wake()
         conn._maybe_forget(self)
@@ -337,7 +355,7 @@ class QuicStream(trio.abc.HalfCloseableStream):
             self._recv_buf.clear()
             conn._consume(self.stream_id, n)
         self._closed = True
-        if self._recv_lot:
-            self._recv_lot.unpark_all()
+        if self._reader is not None:
+            self._wake_reader()
         conn._wake()
         conn._maybe_forget(self)
