@@ -74,9 +74,13 @@ async def test_every_rpc_over_quic_and_no_secret_in_output(launch, tmp_path: Pat
             listed = await w.ListAccounts(W.ListAccountsRequest(), timeout=5)
             assert [x.name for x in listed.accounts] == ["alice", "bob"]
 
-            # -- funding observed through StreamBalanceUpdates (live, from now on)
+            # -- funding observed through StreamBalanceUpdates. From the next block explicitly:
+            # "live from now on" starts when walletd handles the call, and a funding block
+            # produced before that (the call is opened without waiting for the server) would
+            # be missed: the stream would wait forever (seen 1 run in ~20).
+            tip = (await g.GetBlockchainInfo(N.GetBlockchainInfoRequest(), timeout=5)).height
             updates = await stack.enter_async_context(
-                w.StreamBalanceUpdates(W.StreamBalanceRequest())
+                w.StreamBalanceUpdates(W.StreamBalanceRequest(from_height=tip + 1))
             )
             await fund(g, a.address_bytes, 10 * GHOST)
             up = await next_update(updates, "alice")
