@@ -170,12 +170,16 @@ class Backend:
 
     def can_open_bidi(self, quic: Any) -> bool:
         """True when opening one more bidirectional stream stays within the peer's limit."""
+        return self.bidi_credit(quic) > 0
+
+    def bidi_credit(self, quic: Any) -> int:
+        """How many more bidirectional streams the peer's limit allows now."""
         next_index = quic.get_next_available_stream_id(False) // 4
         if self.name == "aioquic":
-            return next_index < quic._remote_max_streams_bidi
+            return quic._remote_max_streams_bidi - next_index  # type: ignore[no-any-return]
         if quic._core is None or not quic._handshake_complete:
-            return True  # qh3 stages pre-handshake (0-RTT) writes itself
-        return next_index < quic.max_concurrent_bidi_streams
+            return 1 << 30  # qh3 stages pre-handshake (0-RTT) writes itself
+        return quic.max_concurrent_bidi_streams - next_index  # type: ignore[no-any-return]
 
     def feeder(self, quic: Any) -> Callable[[bytes, Any, float], None]:
         """`feed(data, addr, now)`: hand one received datagram to the core.

@@ -250,7 +250,10 @@ class Connection:
         self._stream_workers: StreamWorkers | None = None
         self._state_lot = trio.lowlevel.ParkingLot()  # handshake done / terminated
         self._rebind_hook: Callable[[], Awaitable[tuple[str, int]]] | None = None
-        self._progress = trio.lowlevel.ParkingLot()  # writers / stream openers wait here
+        self._progress = trio.lowlevel.ParkingLot()  # writers wait here for send budget
+        # Tasks waiting for the peer's stream limit: woken only as many as there is credit
+        # for, only when a received batch may have raised the limit.
+        self._openers = trio.lowlevel.ParkingLot()
         self._max_peer_bidi = -1  # highest peer-initiated bidi stream index seen
         self._max_peer_uni = -1
         self._timer_scope: trio.CancelScope | None = None
@@ -323,7 +326,7 @@ class Connection:
             self._raise_if_closed()
             if self._backend.can_open_bidi(self._quic):
                 break
-            await self._progress.park()
+            await self._openers.park()
             parked = True
         stream = self._new_local_stream()
         if not parked:
@@ -622,6 +625,7 @@ class Connection:
         for done in self._pings.values():
             done.set()
         self._progress.unpark_all()
+        self._openers.unpark_all()
         self._accept_lot.unpark_all()
         self._state_lot.unpark_all()
         for s in list(self._streams.values()):
@@ -657,7 +661,11 @@ class Connection:
         if t is None or t > self._now() + FLUSH_GUARD:
             self._arm_timer(t)
         if self._progress:
-            self._progress.unpark_all()  # ACKs and MAX_* frames free send budget / slots
+            self._progress.unpark_all()  # ACKs and MAX_DATA frames free send budget
+        if self._openers:
+            credit = self._backend.bidi_credit(self._quic)  # MAX_STREAMS frames raise it
+            if credit > 0:
+                self._openers.unpark(count=credit)
         # Continuous traffic that keeps the scheduler busy is still flushed within
         # FLUSH_GUARD by the run-loop hook.
         self._schedule_flush()

@@ -322,7 +322,7 @@ class _ConnIO:
         c = self.conn
         while not c._backend.can_open_bidi(self.quic):
             c._raise_if_closed()
-            await c._progress.park()
+            await c._openers.park()
         c._raise_if_closed()
 
     def raise_if_closed(self) -> None:
