@@ -48,9 +48,6 @@ from .status import MessageTooLarge, ProtocolError, ResetCode, RpcError, StatusC
 R = TypeVar("R", bound=Message)
 
 _GRPC_REQUEST = FrameType.GRPC_REQUEST
-_join = b"".join
-_TRACEPARENT_SIZE = 55  # "00-<32 hex>-<16 hex>-01"
-_TRACEPARENT_MARK = "t" * _TRACEPARENT_SIZE  # stands in for one in a cached header
 
 _RESET_TO_STATUS = {
     ResetCode.CANCELLED: StatusCode.CANCELLED,
@@ -93,7 +90,6 @@ class Channel:
         # (compression, accept_encodings, suffix, response headers) of the last unary call:
         # reused while both attributes are the same objects (a tuple cannot change in place).
         self._unary_setup: tuple[str | None, tuple[str, ...], bytes, dict[bytes, str]] | None = None
-        self._heads: dict[tuple[str, Metadata], tuple[bytes, bytes]] = {}
 
     @property
     def connection(self) -> Any:
@@ -126,25 +122,6 @@ class Channel:
             if len(self._prefixes) < 1024:  # bounded: per-call metadata may vary without end
                 self._prefixes[key] = prefix
         return prefix
-
-    def _unary_head(self, method: str, metadata: Metadata, suffix: bytes) -> bytes | None:
-        """The HEADER frame of a call with no timeout and no tracestate, cut before its
-        traceparent of _TRACEPARENT_SIZE bytes (what new_traceparent makes): head +
-        traceparent + suffix is what encode_call_header_parts makes of it."""
-        key = (method, metadata)
-        cached = self._heads.get(key)
-        if cached is not None and cached[0] is suffix:
-            return cached[1]
-        frame = encode_call_header_parts(
-            self._header_prefix(method, metadata), 0, _TRACEPARENT_MARK, "", suffix
-        )
-        cut = len(frame) - len(suffix) - _TRACEPARENT_SIZE
-        if frame[cut : cut + _TRACEPARENT_SIZE] != _TRACEPARENT_MARK.encode():
-            return None  # not laid out as expected: the caller encodes the whole header
-        head = frame[:cut]
-        if len(self._heads) < 1024 or key in self._heads:
-            self._heads[key] = (suffix, head)
-        return head
 
     def _header_suffix(self) -> bytes:
         accept = self.accept_encodings
@@ -512,28 +489,21 @@ class Call(Generic[R]):
             stream = await channel.open_stream()
         self._stream = stream
         deadline = self.deadline
-        traceparent = self.traceparent
-        head = None
         if deadline is None:
             timeout_ms = 0
-            if len(traceparent) == _TRACEPARENT_SIZE and not self._tracestate:
-                head = channel._unary_head(self.method, self._metadata, suffix)
         else:
             timeout_ms = timeout_to_ms(max(deadline - trio.current_time(), 0.001))
-        if head is not None and traceparent.isascii():  # the common case: no re-encoding
-            request = _join((head, traceparent.encode(), suffix, message, END_REQUEST_FRAME))
-        else:
-            request = (
-                encode_call_header_parts(
-                    channel._header_prefix(self.method, self._metadata),
-                    timeout_ms,
-                    traceparent,
-                    self._tracestate,
-                    suffix,
-                )
-                + message
-                + END_REQUEST_FRAME
+        request = (
+            encode_call_header_parts(
+                channel._header_prefix(self.method, self._metadata),
+                timeout_ms,
+                self.traceparent,
+                self._tracestate,
+                suffix,
             )
+            + message
+            + END_REQUEST_FRAME
+        )
         try:
             if type(stream) is QuicStream:
                 try:
